@@ -1,0 +1,49 @@
+import { type ExtractRequestInfo, extract } from './extract.js';
+import type { HeaderCarrier } from './header-carrier.js';
+import type { WritableHeaderCarrier } from './header-target.js';
+import { injectHeaders, outboundHeaders } from './inject.js';
+import { type HoptraceOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import type { TraceContext } from './trace-context.js';
+
+/** The engine bound to one validated set of options. See {@link createHoptrace}. */
+export interface Hoptrace {
+  /** The validated options with their defaults filled in. */
+  readonly options: ResolvedOptions;
+  /** {@link extract} with these options. */
+  extract(headers: HeaderCarrier, info?: ExtractRequestInfo): TraceContext;
+  /** {@link outboundHeaders} with these options. */
+  outboundHeaders(context: TraceContext): Record<string, string>;
+  /** {@link injectHeaders} with these options. */
+  injectHeaders<Carrier extends WritableHeaderCarrier>(
+    context: TraceContext,
+    carrier: Carrier,
+  ): Carrier;
+}
+
+/**
+ * Validates `options` once (throwing {@link HoptraceOptionsError} naming a bad option) and
+ * returns the engine bound to them. Adapters build one per middleware instance, so a bad option
+ * fails at start-up, never on a request.
+ *
+ * Defaults: see {@link HoptraceOptions}.
+ *
+ * @example
+ * ```ts
+ * const hoptrace = createHoptrace({ mode: 'child', requestIdHeader: 'x-correlation-id' });
+ * const context = hoptrace.extract(request.headers);
+ * hoptrace.injectHeaders(context, outgoing.headers);
+ * ```
+ */
+export function createHoptrace(options: HoptraceOptions = {}): Hoptrace {
+  const frozen: HoptraceOptions = Object.freeze({ ...options });
+  const resolved = resolveOptions(frozen);
+  return Object.freeze({
+    options: resolved,
+    extract: (headers: HeaderCarrier, info?: ExtractRequestInfo) => extract(headers, frozen, info),
+    outboundHeaders: (context: TraceContext) => outboundHeaders(context, frozen),
+    injectHeaders: <Carrier extends WritableHeaderCarrier>(
+      context: TraceContext,
+      carrier: Carrier,
+    ) => injectHeaders(context, carrier, frozen),
+  });
+}

@@ -1,0 +1,416 @@
+import type { B3Context } from './b3-context.js';
+import {
+  B3_MULTI_HEADER_NAMES,
+  type B3MultiHeaders,
+  formatB3Multi,
+  parseB3Multi,
+} from './b3-multi.js';
+import { parseB3Single } from './b3-single.js';
+import { BAGGAGE_MAX_LENGTH, parseBaggage } from './baggage.js';
+import type { HeaderCarrier } from './header-carrier.js';
+import { forEachHeader } from './header-carrier.js';
+import { randomHexId } from './hex-id.js';
+import { trimOptionalWhitespace } from './optional-whitespace.js';
+import {
+  type HoptraceOptions,
+  newRequestId,
+  type ResolvedOptions,
+  resolveOptions,
+} from './options.js';
+import { type Rejection, rejectionReason } from './rejection.js';
+import { parseRequestId, REQUEST_ID_MAX_LENGTH } from './request-id.js';
+import { isSampled, type Sampling } from './sampling.js';
+import type { TraceContext, TraceSource } from './trace-context.js';
+import { parseTraceparent, TRACE_FLAG_SAMPLED, type Traceparent } from './traceparent.js';
+import { parseTracestate } from './tracestate.js';
+import { OT_SPAN_CONTEXT_MAX_LENGTH, parseOtSpanContext } from './x-ot-span-context.js';
+
+/** What the adapter knows about the request besides its headers, for `trustRequestId`. */
+export interface ExtractRequestInfo {
+  readonly remoteAddress?: string | undefined;
+  /** The framework's request object, handed to a `trustRequestId` function. */
+  readonly request?: unknown;
+}
+
+/** The raw values of the headers hoptrace reads, one array per header (repeats kept apart). */
+class IncomingValues {
+  requestId: string[] | undefined = undefined;
+  b3: string[] | undefined = undefined;
+  traceId: string[] | undefined = undefined;
+  spanId: string[] | undefined = undefined;
+  parentSpanId: string[] | undefined = undefined;
+  sampled: string[] | undefined = undefined;
+  flags: string[] | undefined = undefined;
+  traceparent: string[] | undefined = undefined;
+  tracestate: string[] | undefined = undefined;
+  otSpanContext: string[] | undefined = undefined;
+  baggage: string[] | undefined = undefined;
+  extras: Map<string, string[]> | undefined = undefined;
+}
+
+type SingleField = Exclude<keyof IncomingValues, 'extras'>;
+
+const FIELD_BY_HEADER: ReadonlyMap<string, SingleField> = new Map<string, SingleField>([
+  ['b3', 'b3'],
+  [B3_MULTI_HEADER_NAMES.traceId, 'traceId'],
+  [B3_MULTI_HEADER_NAMES.spanId, 'spanId'],
+  [B3_MULTI_HEADER_NAMES.parentSpanId, 'parentSpanId'],
+  [B3_MULTI_HEADER_NAMES.sampled, 'sampled'],
+  [B3_MULTI_HEADER_NAMES.flags, 'flags'],
+  ['traceparent', 'traceparent'],
+  ['tracestate', 'tracestate'],
+  ['x-ot-span-context', 'otSpanContext'],
+  ['baggage', 'baggage'],
+]);
+
+function push(list: string[] | undefined, value: string): string[] {
+  if (list === undefined) return [value];
+  list.push(value);
+  return list;
+}
+
+function collect(headers: HeaderCarrier, options: ResolvedOptions): IncomingValues {
+  const values = new IncomingValues();
+  const { requestIdHeader, forwardExact, forwardPrefixes } = options;
+  forEachHeader(headers, (name, value) => {
+    if (name === requestIdHeader) {
+      values.requestId = push(values.requestId, value);
+      return;
+    }
+    const field = FIELD_BY_HEADER.get(name);
+    if (field !== undefined) {
+      values[field] = push(values[field], value);
+      return;
+    }
+    if (forwardExact.size === 0 && forwardPrefixes.length === 0) return;
+    if (forwardExact.has(name) || forwardPrefixes.some(([prefix]) => name.startsWith(prefix))) {
+      values.extras ??= new Map();
+      values.extras.set(name, push(values.extras.get(name), value));
+    }
+  });
+  return values;
+}
+
+/** Collects rejections and the verbatim headers to forward for one request. */
+class Findings {
+  readonly rejected: Rejection[] = [];
+  readonly incoming: Record<string, string> = {};
+
+  reject(header: string, value: string, maxLength: number, commaMeansMultiple = false): undefined {
+    this.rejected.push({
+      header,
+      reason: rejectionReason(value, maxLength, commaMeansMultiple),
+      length: value.length,
+    });
+    return undefined;
+  }
+
+  rejectAs(header: string, reason: Rejection['reason'], length: number): undefined {
+    this.rejected.push({ header, reason, length });
+    return undefined;
+  }
+}
+
+/**
+ * The one value of a header that allows one (request ID, traceparent, x-ot-span-context):
+ * several header lines, or a comma-joined value, are rejected as `multiple-values`.
+ */
+function onlyValue(header: string, values: string[], findings: Findings): string | undefined {
+  const [only] = values;
+  if (values.length === 1 && only !== undefined) return trimOptionalWhitespace(only);
+  const joined = values.join(', ');
+  return findings.rejectAs(header, 'multiple-values', joined.length);
+}
+
+/**
+ * B3's rule for repeated headers: the first value wins. Node joins repeated lines with `, `, so
+ * the first value ends at the first comma.
+ */
+function firstValue(values: string[] | undefined): string | undefined {
+  const first = values?.[0];
+  if (first === undefined) return undefined;
+  const comma = first.indexOf(',');
+  return trimOptionalWhitespace(comma === -1 ? first : first.slice(0, comma));
+}
+
+const B3_SINGLE_MAX_LENGTH = 68;
+const B3_MULTI_MAX_LENGTH = 32;
+const TRACEPARENT_MAX_LENGTH = 512;
+const TRACESTATE_MAX_LENGTH = 8192;
+
+function extractRequestId(
+  values: string[] | undefined,
+  options: ResolvedOptions,
+  findings: Findings,
+  headers: HeaderCarrier,
+  info: ExtractRequestInfo | undefined,
+): { requestId: string; source: 'incoming' | 'generated'; untrusted: string | undefined } {
+  const header = options.requestIdHeader;
+  const raw = values === undefined ? undefined : onlyValue(header, values, findings);
+  const valid = raw === undefined ? undefined : parseRequestId(raw);
+  if (raw !== undefined && valid === undefined)
+    findings.reject(header, raw, REQUEST_ID_MAX_LENGTH, true);
+  if (valid !== undefined) {
+    const trust = options.trustRequestId;
+    const trusted =
+      typeof trust === 'boolean'
+        ? trust
+        : safeTrust(trust, { headers, remoteAddress: info?.remoteAddress, request: info?.request });
+    if (trusted) return { requestId: valid, source: 'incoming', untrusted: undefined };
+    findings.rejectAs(header, 'untrusted', valid.length);
+    return { requestId: newRequestId(options), source: 'generated', untrusted: valid };
+  }
+  return { requestId: newRequestId(options), source: 'generated', untrusted: undefined };
+}
+
+/** A trust function that throws must not fail the request: the ID is then not trusted. */
+function safeTrust<T>(trust: (request: T) => boolean, request: T): boolean {
+  try {
+    return trust(request) === true;
+  } catch {
+    return false;
+  }
+}
+
+function extractB3(
+  values: IncomingValues,
+  options: ResolvedOptions,
+  findings: Findings,
+): [B3Context, TraceSource] | undefined {
+  let single: B3Context | undefined;
+  if (values.b3 !== undefined && options.formats.has('b3-single')) {
+    const raw = firstValue(values.b3) ?? '';
+    single = parseB3Single(raw);
+    if (single === undefined) findings.reject('b3', raw, B3_SINGLE_MAX_LENGTH);
+    else findings.incoming.b3 = raw;
+  }
+
+  let multi: B3Context | undefined;
+  const multiPresent =
+    values.traceId !== undefined ||
+    values.spanId !== undefined ||
+    values.parentSpanId !== undefined ||
+    values.sampled !== undefined ||
+    values.flags !== undefined;
+  if (multiPresent && options.formats.has('b3-multi')) {
+    const raw: B3MultiHeaders = {
+      traceId: firstValue(values.traceId),
+      spanId: firstValue(values.spanId),
+      parentSpanId: firstValue(values.parentSpanId),
+      sampled: firstValue(values.sampled),
+      flags: firstValue(values.flags),
+    };
+    multi = parseB3Multi(raw);
+    if (multi === undefined) {
+      rejectB3Multi(raw, findings);
+    } else {
+      // Forward the received values of the headers that carry meaning: an ignored X-B3-Flags
+      // (anything but 1) or a Sampled beside debug would only confuse the next hop.
+      const meaningful = formatB3Multi(multi);
+      for (const key of Object.keys(meaningful) as (keyof B3MultiHeaders)[]) {
+        const value = raw[key];
+        if (value !== undefined) findings.incoming[B3_MULTI_HEADER_NAMES[key]] = value;
+      }
+    }
+  }
+  // B3 README: "the single header variant takes precedence over the multiple header one".
+  if (single !== undefined) return [single, 'b3-single'];
+  if (multi !== undefined) return [multi, 'b3-multi'];
+  return undefined;
+}
+
+/**
+ * The codec judges the x-b3-* headers as one set. Name the header that is broken on its own
+ * (empty, too long, bad characters) when there is one; otherwise the set is malformed as a whole
+ * (e.g. a span ID without a trace ID).
+ */
+function rejectB3Multi(raw: B3MultiHeaders, findings: Findings): void {
+  let length = 0;
+  for (const key of Object.keys(B3_MULTI_HEADER_NAMES) as (keyof B3MultiHeaders)[]) {
+    const value = raw[key];
+    if (value === undefined) continue;
+    length += value.length;
+    const reason = rejectionReason(value, B3_MULTI_MAX_LENGTH);
+    if (reason !== 'malformed') {
+      findings.rejectAs(B3_MULTI_HEADER_NAMES[key], reason, value.length);
+      return;
+    }
+  }
+  findings.rejectAs('x-b3-*', 'malformed', length);
+}
+
+function extractTraceparent(
+  values: IncomingValues,
+  options: ResolvedOptions,
+  findings: Findings,
+): Traceparent | undefined {
+  if (!options.formats.has('traceparent')) return undefined;
+  let traceparent: Traceparent | undefined;
+  if (values.traceparent !== undefined) {
+    const raw = onlyValue('traceparent', values.traceparent, findings);
+    if (raw !== undefined) {
+      traceparent = parseTraceparent(raw);
+      if (traceparent === undefined) findings.reject('traceparent', raw, TRACEPARENT_MAX_LENGTH);
+      else findings.incoming.traceparent = raw;
+    }
+  }
+  if (values.tracestate !== undefined) {
+    // W3C Trace Context §3.3.1: several tracestate lines are one list, joined with commas.
+    const joined = values.tracestate.join(',');
+    if (traceparent === undefined) {
+      // §3.3: without a valid traceparent, tracestate is not propagated.
+      findings.rejectAs('tracestate', 'orphaned', joined.length);
+    } else if (parseTracestate(joined) === undefined) {
+      findings.reject('tracestate', joined, TRACESTATE_MAX_LENGTH);
+    } else {
+      findings.incoming.tracestate = joined;
+    }
+  }
+  return traceparent;
+}
+
+function extractOpaque(values: IncomingValues, options: ResolvedOptions, findings: Findings): void {
+  if (values.otSpanContext !== undefined && options.formats.has('x-ot-span-context')) {
+    const raw = onlyValue('x-ot-span-context', values.otSpanContext, findings);
+    if (raw !== undefined) {
+      const valid = parseOtSpanContext(raw);
+      if (valid === undefined) findings.reject('x-ot-span-context', raw, OT_SPAN_CONTEXT_MAX_LENGTH);
+      else findings.incoming['x-ot-span-context'] = valid;
+    }
+  }
+  if (values.baggage !== undefined && options.formats.has('baggage')) {
+    // W3C Baggage: several headers are one list. An empty line adds no member, so it is skipped
+    // rather than turning the joined list invalid.
+    const joined = values.baggage.filter((value) => trimOptionalWhitespace(value) !== '').join(',');
+    // parseBaggage may return fewer members than it got (over the size limits): forward that.
+    const valid = joined === '' ? undefined : parseBaggage(joined);
+    if (valid === undefined) findings.reject('baggage', joined, BAGGAGE_MAX_LENGTH);
+    else findings.incoming.baggage = valid;
+  }
+  if (values.extras !== undefined) {
+    for (const [name, list] of values.extras) {
+      const joined = list.join(', ');
+      const maxLength = forwardMaxLength(name, options);
+      if (isForwardable(joined, maxLength)) findings.incoming[name] = joined;
+      else findings.reject(name, joined, maxLength);
+    }
+  }
+}
+
+function forwardMaxLength(name: string, options: ResolvedOptions): number {
+  const exact = options.forwardExact.get(name);
+  if (exact !== undefined) return exact;
+  for (const [prefix, maxLength] of options.forwardPrefixes) {
+    if (name.startsWith(prefix)) return maxLength;
+  }
+  return 0;
+}
+
+/** Extra headers are opaque to us: forward only visible ASCII and spaces within the cap. */
+function isForwardable(value: string, maxLength: number): boolean {
+  if (value.length === 0 || value.length > maxLength) return false;
+  for (let index = 0; index < value.length; index++) {
+    const code = value.charCodeAt(index);
+    if (code < 0x20 || code > 0x7e) return false;
+  }
+  return true;
+}
+
+function traceparentSampling(traceparent: Traceparent): Sampling {
+  return (traceparent.traceFlags & TRACE_FLAG_SAMPLED) === TRACE_FLAG_SAMPLED ? 'accept' : 'deny';
+}
+
+/**
+ * Reads the trace context of an incoming request from its headers. Never throws on any header
+ * input: invalid headers are dropped and listed in `rejected` with the reason; an invalid or
+ * missing request ID is replaced by a generated one; when no valid trace arrived, a new one
+ * starts (unless `startTrace: false`).
+ *
+ * Precedence between formats: B3 single, then B3 multi (B3 README: the single header takes
+ * precedence), then W3C traceparent. A B3 header that carries only a sampling decision
+ * (`b3: 0`) sets the sampling of whichever identity is used.
+ *
+ * @param headers - Node `IncomingHttpHeaders`, a fetch `Headers`, a plain record, or undici raw headers.
+ * @param options - {@link HoptraceOptions}; validated once per object (throws on bad options).
+ * @param info - The peer address and framework request, handed to a `trustRequestId` function.
+ * @returns A frozen {@link TraceContext}.
+ *
+ * @example
+ * ```ts
+ * import { extract } from '@hoptrace/core';
+ * const context = extract(request.headers);
+ * console.log(context.requestId, context.traceId, context.rejected);
+ * ```
+ */
+export function extract(
+  headers: HeaderCarrier,
+  options?: HoptraceOptions,
+  info?: ExtractRequestInfo,
+): TraceContext {
+  const resolved = resolveOptions(options);
+  const findings = new Findings();
+  let values: IncomingValues;
+  try {
+    values = collect(headers, resolved);
+  } catch {
+    // A carrier whose getters throw (a broken proxy object) is treated as empty.
+    values = new IncomingValues();
+  }
+
+  const requestId = extractRequestId(values.requestId, resolved, findings, headers, info);
+  const b3 = extractB3(values, resolved, findings);
+  const traceparent = extractTraceparent(values, resolved, findings);
+  extractOpaque(values, resolved, findings);
+
+  let traceId: string | undefined;
+  let spanId: string | undefined;
+  let parentSpanId: string | undefined;
+  let traceSource: TraceSource | undefined;
+  const sampling: Sampling =
+    b3?.[0].sampling ?? (traceparent ? traceparentSampling(traceparent) : 'defer');
+
+  if (b3 !== undefined && b3[0].traceId !== undefined) {
+    ({ traceId, spanId, parentSpanId } = b3[0]);
+    traceSource = b3[1];
+  } else if (traceparent !== undefined) {
+    traceId = traceparent.traceId;
+    spanId = traceparent.parentId;
+    traceSource = 'traceparent';
+  } else if (resolved.startTrace) {
+    traceId = randomHexId(16);
+    spanId = randomHexId(8);
+    traceSource = 'generated';
+  }
+
+  // tracestate belongs to the traceparent's trace; it is kept only when that trace is the one used.
+  const tracestate =
+    findings.incoming.tracestate !== undefined &&
+    traceparent !== undefined &&
+    sameTrace(traceparent.traceId, traceId)
+      ? findings.incoming.tracestate
+      : undefined;
+
+  return Object.freeze({
+    requestId: requestId.requestId,
+    requestIdSource: requestId.source,
+    untrustedRequestId: requestId.untrusted,
+    traceId,
+    spanId,
+    parentSpanId,
+    sampling,
+    sampled: isSampled(sampling),
+    debug: sampling === 'debug',
+    traceSource,
+    tracestate,
+    baggage: findings.incoming.baggage,
+    incoming: Object.freeze(findings.incoming),
+    rejected: Object.freeze(findings.rejected),
+  });
+}
+
+/** Whether a W3C 32-hex trace ID and a B3 trace ID (16 or 32 hex) name the same trace. */
+export function sameTrace(w3cTraceId: string, traceId: string | undefined): boolean {
+  if (traceId === undefined) return false;
+  if (traceId.length === 32) return traceId === w3cTraceId;
+  return w3cTraceId === `0000000000000000${traceId}`;
+}

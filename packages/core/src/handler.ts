@@ -1,0 +1,45 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { runWithContext } from './context-storage.js';
+import { extract } from './extract.js';
+import { type HoptraceOptions, resolveOptions } from './options.js';
+
+/** A plain `node:http` request listener. */
+export type RequestListener<
+  Request extends IncomingMessage = IncomingMessage,
+  Response extends ServerResponse<Request> = ServerResponse<Request>,
+> = (request: Request, response: Response) => void | Promise<void>;
+
+/**
+ * Wraps a `node:http` request listener: each request runs inside its trace context (read it with
+ * `getContext()`), and the response carries the request ID under `requestIdHeader`, set before
+ * the listener runs so that every response has it, whatever path answers.
+ *
+ * Options are validated here, once (throws {@link HoptraceOptionsError} naming a bad option).
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { getContext, hoptraceHandler } from '@hoptrace/core';
+ *
+ * createServer(hoptraceHandler((request, response) => {
+ *   response.end(getContext().requestId);
+ * })).listen(3000);
+ * ```
+ */
+export function hoptraceHandler<
+  Request extends IncomingMessage = IncomingMessage,
+  Response extends ServerResponse<Request> = ServerResponse<Request>,
+>(
+  handler: RequestListener<Request, Response>,
+  options: HoptraceOptions = {},
+): RequestListener<Request, Response> {
+  const { requestIdHeader } = resolveOptions(options);
+  return function hoptraceRequestListener(request, response) {
+    const context = extract(request.headers, options, {
+      remoteAddress: request.socket?.remoteAddress,
+      request,
+    });
+    if (!response.headersSent) response.setHeader(requestIdHeader, context.requestId);
+    return runWithContext(context, () => handler(request, response));
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Any header collection hoptrace reads from or writes to:
+ *
+ * - a record of header name → value, such as Node's `IncomingHttpHeaders` (string or string[]
+ *   values) or a plain object (any name case);
+ * - a fetch `Headers` (or anything with the same `get`/`set`/`has`/`forEach` shape);
+ * - undici's flat raw-header array `[name, value, name, value, …]`, of strings or bytes.
+ *
+ * @example
+ * ```ts
+ * extract(request.headers); // node:http
+ * extract(new Headers({ 'x-request-id': 'abc' })); // fetch
+ * extract(['x-request-id', 'abc', 'b3', '0']); // undici raw headers
+ * ```
+ */
+export type HeaderCarrier = HeaderRecord | HeadersLike | RawHeaders;
+
+/** A record of header name → value(s). Names may be in any case. */
+export type HeaderRecord = { readonly [name: string]: HeaderRecordValue };
+
+/** What a {@link HeaderRecord} may hold per name (numbers appear in Node's outgoing headers). */
+export type HeaderRecordValue = string | readonly string[] | number | undefined | null;
+
+/** undici's flat raw-header list: `[name, value, name, value, …]`, strings or bytes. */
+export type RawHeaders = readonly (string | Uint8Array)[];
+
+/** The part of the fetch `Headers` interface hoptrace uses. Names are case-insensitive. */
+export interface HeadersLike {
+  get(name: string): string | null;
+  set(name: string, value: string): void;
+  has(name: string): boolean;
+  forEach(callback: (value: string, name: string) => void): void;
+}
+
+const latin1 = new TextDecoder('latin1');
+
+function headerText(value: string | Uint8Array): string {
+  return typeof value === 'string' ? value : latin1.decode(value);
+}
+
+/** Whether `carrier` is a fetch `Headers` or looks like one. */
+export function isHeadersLike(carrier: unknown): carrier is HeadersLike {
+  return (
+    typeof carrier === 'object' &&
+    carrier !== null &&
+    typeof (carrier as HeadersLike).get === 'function' &&
+    typeof (carrier as HeadersLike).forEach === 'function'
+  );
+}
+
+/**
+ * Calls `visit` once per header line of `carrier`, with the lower-cased name and the value as
+ * text. A record value that is an array visits once per element, as repeated raw headers do.
+ * Never throws: values that are neither strings, string arrays nor numbers are skipped, because a
+ * carrier can come from anywhere.
+ */
+export function forEachHeader(
+  carrier: HeaderCarrier,
+  visit: (name: string, value: string) => void,
+): void {
+  if (Array.isArray(carrier)) {
+    const raw = carrier as RawHeaders;
+    for (let index = 0; index + 1 < raw.length; index += 2) {
+      const name = raw[index];
+      const value = raw[index + 1];
+      if (name === undefined || value === undefined) continue;
+      visit(headerText(name).toLowerCase(), headerText(value));
+    }
+    return;
+  }
+  if (isHeadersLike(carrier)) {
+    carrier.forEach((value, name) => {
+      visit(name.toLowerCase(), value);
+    });
+    return;
+  }
+  const record = carrier as HeaderRecord;
+  for (const key in record) {
+    const value = record[key];
+    if (typeof value === 'string') visit(key.toLowerCase(), value);
+    else if (typeof value === 'number') visit(key.toLowerCase(), String(value));
+    else if (Array.isArray(value)) {
+      const name = key.toLowerCase();
+      for (const item of value as readonly unknown[]) {
+        if (typeof item === 'string') visit(name, item);
+      }
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import { type HeadersLike, isHeadersLike } from './header-carrier.js';
+
+/**
+ * A header collection hoptrace can write outbound headers into:
+ *
+ * - a fetch `Headers` (or the same shape);
+ * - a Node `ClientRequest`/`ServerResponse`, or anything with `getHeader`/`setHeader`;
+ * - a mutable plain record (existing names are matched case-insensitively);
+ * - a mutable undici-style flat array `[name, value, …]` of strings.
+ */
+export type WritableHeaderCarrier =
+  | HeadersLike
+  | OutgoingHeadersLike
+  | Record<string, string | string[] | number | undefined>
+  | string[];
+
+/** The part of Node's `OutgoingMessage` (ClientRequest, ServerResponse) hoptrace uses. */
+export interface OutgoingHeadersLike {
+  getHeader(name: string): string | string[] | number | undefined;
+  setHeader(name: string, value: string): unknown;
+}
+
+/** Uniform get/set over a {@link WritableHeaderCarrier}. Names passed in are lower-case. */
+export interface HeaderTarget {
+  /** The current value, multiple values joined with `, `, or `undefined` when absent. */
+  get(name: string): string | undefined;
+  /** Sets `name`, replacing every existing value of it (never appends a second one). */
+  set(name: string, value: string): void;
+}
+
+function isOutgoingHeadersLike(carrier: unknown): carrier is OutgoingHeadersLike {
+  return (
+    typeof carrier === 'object' &&
+    carrier !== null &&
+    typeof (carrier as OutgoingHeadersLike).setHeader === 'function' &&
+    typeof (carrier as OutgoingHeadersLike).getHeader === 'function'
+  );
+}
+
+function joined(value: string | readonly string[] | number | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number') return String(value);
+  return typeof value === 'string' ? value : value.join(', ');
+}
+
+/**
+ * Wraps `carrier` in a {@link HeaderTarget}.
+ *
+ * @example
+ * ```ts
+ * const target = headerTarget(new Headers());
+ * target.set('x-request-id', 'abc');
+ * ```
+ */
+export function headerTarget(carrier: WritableHeaderCarrier): HeaderTarget {
+  if (isHeadersLike(carrier)) {
+    return {
+      get: (name) => carrier.get(name) ?? undefined,
+      set: (name, value) => carrier.set(name, value),
+    };
+  }
+  if (isOutgoingHeadersLike(carrier)) {
+    return {
+      get: (name) => joined(carrier.getHeader(name)),
+      set: (name, value) => {
+        carrier.setHeader(name, value);
+      },
+    };
+  }
+  if (Array.isArray(carrier)) return rawTarget(carrier);
+  return recordTarget(carrier as Record<string, string | string[] | number | undefined>);
+}
+
+function rawTarget(raw: string[]): HeaderTarget {
+  const matches = (index: number, name: string): boolean => raw[index]?.toLowerCase() === name;
+  return {
+    get(name) {
+      const values: string[] = [];
+      for (let index = 0; index + 1 < raw.length; index += 2) {
+        if (matches(index, name)) values.push(raw[index + 1] ?? '');
+      }
+      return values.length === 0 ? undefined : values.join(', ');
+    },
+    set(name, value) {
+      for (let index = raw.length - 2; index >= 0; index -= 2) {
+        if (matches(index, name)) raw.splice(index, 2);
+      }
+      raw.push(name, value);
+    },
+  };
+}
+
+function recordTarget(
+  record: Record<string, string | string[] | number | undefined>,
+): HeaderTarget {
+  const keysOf = (name: string): string[] =>
+    Object.keys(record).filter((key) => key.toLowerCase() === name);
+  return {
+    get(name) {
+      const direct = record[name];
+      if (direct !== undefined) return joined(direct);
+      const values = keysOf(name)
+        .map((key) => joined(record[key]))
+        .filter((value): value is string => value !== undefined);
+      return values.length === 0 ? undefined : values.join(', ');
+    },
+    set(name, value) {
+      for (const key of keysOf(name)) delete record[key];
+      record[name] = value;
+    },
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * @hoptrace/core: request IDs, B3 (single and multi), W3C Trace Context, x-ot-span-context and
+ * baggage for Node.js services, kept per request in AsyncLocalStorage and written onto every
+ * outbound call.
+ *
+ * @packageDocumentation
+ */
+
+export type { B3Context, B3Identity, B3SamplingOnly } from './b3-context.js';
+export {
+  B3_MULTI_HEADER_NAMES,
+  type B3MultiHeaders,
+  formatB3Multi,
+  parseB3Multi,
+} from './b3-multi.js';
+export { formatB3Single, parseB3Single } from './b3-single.js';
+export { BAGGAGE_MAX_LENGTH, BAGGAGE_MAX_MEMBERS, parseBaggage } from './baggage.js';
+export {
+  contextStorage,
+  getContext,
+  getRequestId,
+  runWithContext,
+  tryGetContext,
+} from './context-storage.js';
+export { createHoptrace, type Hoptrace } from './create-hoptrace.js';
+export { HoptraceOptionsError, NoActiveContextError } from './errors.js';
+export { type ExtractRequestInfo, extract, sameTrace } from './extract.js';
+export { hoptraceHandler, type RequestListener } from './handler.js';
+export type {
+  HeaderCarrier,
+  HeaderRecord,
+  HeaderRecordValue,
+  HeadersLike,
+  RawHeaders,
+} from './header-carrier.js';
+export {
+  type HeaderTarget,
+  headerTarget,
+  type OutgoingHeadersLike,
+  type WritableHeaderCarrier,
+} from './header-target.js';
+export { isHexId, randomHexId } from './hex-id.js';
+export { injectHeaders, outboundHeaders, TRACE_IDENTITY_HEADERS } from './inject.js';
+export {
+  ALL_FORMATS,
+  type ForwardHeader,
+  type HeaderFormat,
+  type HoptraceOptions,
+  type PropagationMode,
+  type ResolvedOptions,
+  resolveOptions,
+  type TrustRequest,
+} from './options.js';
+export { type Rejection, type RejectionReason, rejectionReason } from './rejection.js';
+export {
+  generateRequestId,
+  parseRequestId,
+  REQUEST_ID_MAX_LENGTH,
+  type RequestIdGenerator,
+} from './request-id.js';
+export { isSampled, type Sampling } from './sampling.js';
+export type { TraceContext, TraceSource } from './trace-context.js';
+export {
+  formatTraceparent,
+  parseTraceparent,
+  TRACE_FLAG_SAMPLED,
+  type Traceparent,
+} from './traceparent.js';
+export {
+  formatTracestate,
+  parseTracestate,
+  TRACESTATE_MAX_MEMBERS,
+  type TracestateEntry,
+} from './tracestate.js';
+export { OT_SPAN_CONTEXT_MAX_LENGTH, parseOtSpanContext } from './x-ot-span-context.js';

@@ -1,0 +1,193 @@
+import { ClientRequest } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { parseB3Multi } from './b3-multi.js';
+import { parseB3Single } from './b3-single.js';
+import { extract } from './extract.js';
+import { injectHeaders, outboundHeaders } from './inject.js';
+import { parseTraceparent } from './traceparent.js';
+
+const TRACE_128 = '80f198ee56343ba864fe8b2a57d3eff7';
+const TRACE_64 = '80f198ee56343ba8';
+const SPAN = 'e457b5a2e4d86bd1';
+const PARENT = '05e3ac9a4f6e3b90';
+const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+
+const envoyHeaders = {
+  'x-request-id': 'req-1',
+  'x-b3-traceid': TRACE_128,
+  'x-b3-spanid': SPAN,
+  'x-b3-parentspanid': PARENT,
+  'x-b3-sampled': '1',
+  'x-ot-span-context': `${TRACE_64};${SPAN};${PARENT};cs`,
+  'x-client-trace-id': 'client-7',
+};
+
+describe('outboundHeaders: forward mode', () => {
+  it('forwards every valid incoming header byte for byte', () => {
+    const options = { forwardHeaders: ['x-client-trace-id'] };
+    const context = extract(
+      { ...envoyHeaders, b3: `${TRACE_64}-${SPAN}`, traceparent: TRACEPARENT, tracestate: 'a=1' },
+      options,
+    );
+    expect(outboundHeaders(context, options)).toEqual({
+      ...envoyHeaders,
+      b3: `${TRACE_64}-${SPAN}`,
+      traceparent: TRACEPARENT,
+      tracestate: 'a=1',
+    });
+  });
+
+  it('drops what was rejected', () => {
+    const context = extract({ 'x-request-id': 'bad\nid', b3: 'garbage', traceparent: TRACEPARENT });
+    const headers = outboundHeaders(context);
+    expect(headers).toEqual({ 'x-request-id': context.requestId, traceparent: TRACEPARENT });
+  });
+
+  it('writes a trace started here in every enabled format, with one identity', () => {
+    const context = extract({});
+    const headers = outboundHeaders(context);
+    const { traceId, spanId } = context;
+    expect(headers).toEqual({
+      'x-request-id': context.requestId,
+      b3: `${traceId}-${spanId}`,
+      'x-b3-traceid': traceId,
+      'x-b3-spanid': spanId,
+      traceparent: `00-${traceId}-${spanId}-00`,
+    });
+  });
+
+  it('writes only the configured formats', () => {
+    const options = { formats: ['b3-multi'] as const };
+    const headers = outboundHeaders(extract({}, options), options);
+    expect(Object.keys(headers).sort()).toEqual(['x-b3-spanid', 'x-b3-traceid', 'x-request-id']);
+  });
+
+  it('writes only the request ID when there is no trace and startTrace is off', () => {
+    const options = { startTrace: false };
+    expect(outboundHeaders(extract({ 'x-request-id': 'a' }, options), options)).toEqual({
+      'x-request-id': 'a',
+    });
+  });
+});
+
+describe('outboundHeaders: child mode', () => {
+  const options = { mode: 'child' as const, forwardHeaders: ['x-client-trace-id'] };
+
+  it('gives each call a new span whose parent is the current span, the same in every format', () => {
+    const context = extract(envoyHeaders, options);
+    const first = outboundHeaders(context, options);
+    const second = outboundHeaders(context, options);
+    for (const headers of [first, second]) {
+      const single = parseB3Single(headers.b3 ?? '');
+      const multi = parseB3Multi({
+        traceId: headers['x-b3-traceid'],
+        spanId: headers['x-b3-spanid'],
+        parentSpanId: headers['x-b3-parentspanid'],
+        sampled: headers['x-b3-sampled'],
+        flags: headers['x-b3-flags'],
+      });
+      const traceparent = parseTraceparent(headers.traceparent ?? '');
+      expect(single).toEqual({
+        traceId: TRACE_128,
+        spanId: multi?.spanId,
+        parentSpanId: SPAN,
+        sampling: 'accept',
+      });
+      expect(multi).toEqual(single);
+      expect(traceparent).toEqual({
+        version: '00',
+        traceId: TRACE_128,
+        parentId: single?.spanId,
+        traceFlags: 1,
+      });
+      expect(single?.spanId).not.toBe(SPAN);
+      expect(headers['x-request-id']).toBe('req-1');
+      expect(headers['x-ot-span-context']).toBe(envoyHeaders['x-ot-span-context']);
+      expect(headers['x-client-trace-id']).toBe('client-7');
+    }
+    expect(first.b3).not.toBe(second.b3);
+  });
+
+  it('pads a 64-bit B3 trace ID to 128 bits in traceparent only', () => {
+    const headers = outboundHeaders(extract({ b3: `${TRACE_64}-${SPAN}-d` }, options), options);
+    expect(headers['x-b3-traceid']).toBe(TRACE_64);
+    expect(headers['x-b3-flags']).toBe('1');
+    expect(headers['x-b3-sampled']).toBeUndefined();
+    expect(headers.b3).toMatch(new RegExp(`^${TRACE_64}-[0-9a-f]{16}-d-${SPAN}$`));
+    expect(headers.traceparent).toMatch(new RegExp(`^00-0{16}${TRACE_64}-[0-9a-f]{16}-01$`));
+  });
+
+  it('keeps tracestate with the traceparent it belongs to', () => {
+    const headers = outboundHeaders(
+      extract({ traceparent: TRACEPARENT, tracestate: 'congo=t61rcWkgMzE' }, options),
+      options,
+    );
+    expect(headers.tracestate).toBe('congo=t61rcWkgMzE');
+    expect(headers.traceparent).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/);
+    expect(headers['x-b3-parentspanid']).toBe('b7ad6b7169203331');
+  });
+
+  it('carries a deny decision in every format', () => {
+    const headers = outboundHeaders(
+      extract({ 'x-b3-traceid': TRACE_128, 'x-b3-spanid': SPAN, 'x-b3-sampled': '0' }, options),
+      options,
+    );
+    expect(headers['x-b3-sampled']).toBe('0');
+    expect(headers.b3).toMatch(/-0-e457b5a2e4d86bd1$/);
+    expect(headers.traceparent).toMatch(/-00$/);
+  });
+});
+
+describe('injectHeaders', () => {
+  const context = extract(envoyHeaders);
+
+  it('writes into fetch Headers, idempotently', () => {
+    const headers = new Headers({ accept: 'application/json' });
+    injectHeaders(context, headers);
+    injectHeaders(context, headers);
+    expect(headers.get('x-request-id')).toBe('req-1');
+    expect(headers.get('x-b3-traceid')).toBe(TRACE_128);
+    expect(headers.get('accept')).toBe('application/json');
+  });
+
+  it('lets the caller’s own headers win', () => {
+    const headers = injectHeaders(context, { 'X-Request-ID': 'caller' });
+    expect(headers).toMatchObject({ 'X-Request-ID': 'caller', 'x-b3-spanid': SPAN });
+    expect(
+      Object.keys(headers).filter((name) => name.toLowerCase() === 'x-request-id'),
+    ).toHaveLength(1);
+  });
+
+  it('adds no trace header to a carrier that already states a trace', () => {
+    const headers = injectHeaders(context, { traceparent: TRACEPARENT });
+    expect(headers).toEqual({
+      traceparent: TRACEPARENT,
+      'x-request-id': 'req-1',
+      'x-ot-span-context': envoyHeaders['x-ot-span-context'],
+    });
+  });
+
+  it('never duplicates a header in a raw array, even in child mode called twice', () => {
+    const raw = ['accept', '*/*'];
+    const options = { mode: 'child' as const };
+    const child = extract(envoyHeaders, options);
+    injectHeaders(child, raw, options);
+    injectHeaders(child, raw, options);
+    const names = raw.filter((_value, index) => index % 2 === 0).map((name) => name.toLowerCase());
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).toContain('traceparent');
+  });
+
+  it('writes into a node:http ClientRequest before it is sent', () => {
+    const request = new ClientRequest({
+      host: '127.0.0.1',
+      port: 9,
+      createConnection: () => undefined as never,
+    });
+    request.on('error', () => {});
+    injectHeaders(context, request);
+    expect(request.getHeader('x-request-id')).toBe('req-1');
+    expect(request.getHeader('x-b3-sampled')).toBe('1');
+    request.destroy();
+  });
+});

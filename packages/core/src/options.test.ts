@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { HoptraceOptionsError } from './errors.js';
+import { type HoptraceOptions, resolveOptions } from './options.js';
+
+describe('resolveOptions', () => {
+  it('fills in the defaults', () => {
+    const resolved = resolveOptions({});
+    expect(resolved.requestIdHeader).toBe('x-request-id');
+    expect(resolved.mode).toBe('forward');
+    expect(resolved.startTrace).toBe(true);
+    expect(resolved.trustRequestId).toBe(true);
+    expect([...resolved.formats]).toEqual([
+      'b3-single',
+      'b3-multi',
+      'traceparent',
+      'x-ot-span-context',
+      'baggage',
+    ]);
+  });
+
+  it('lower-cases header names and splits forward headers into names and prefixes', () => {
+    const resolved = resolveOptions({
+      requestIdHeader: 'X-Correlation-ID',
+      forwardHeaders: ['X-Client-Trace-Id', 'l5d-ctx-*', { name: 'sw8', maxLength: 1024 }],
+      forwardHeaderMaxLength: 64,
+    });
+    expect(resolved.requestIdHeader).toBe('x-correlation-id');
+    expect([...resolved.forwardExact]).toEqual([
+      ['x-client-trace-id', 64],
+      ['sw8', 1024],
+    ]);
+    expect(resolved.forwardPrefixes).toEqual([['l5d-ctx-', 64]]);
+  });
+
+  it('resolves the same options object once', () => {
+    const options: HoptraceOptions = { mode: 'child' };
+    expect(resolveOptions(options)).toBe(resolveOptions(options));
+  });
+
+  const bad: [string, unknown, RegExp][] = [
+    ['options', 'child', /option "options" must be an object/],
+    ['mode', { mode: 'sideways' }, /option "mode" must be 'forward' or 'child', got "sideways"/],
+    [
+      'requestIdHeader',
+      { requestIdHeader: 'x request id' },
+      /option "requestIdHeader" must be a valid HTTP header name/,
+    ],
+    [
+      'requestIdHeader',
+      { requestIdHeader: 'traceparent' },
+      /option "requestIdHeader" must not be a trace header/,
+    ],
+    [
+      'generateRequestId',
+      { generateRequestId: 'uuid' },
+      /option "generateRequestId" must be a function/,
+    ],
+    [
+      'trustRequestId',
+      { trustRequestId: 'yes' },
+      /option "trustRequestId" must be a boolean or a function/,
+    ],
+    ['formats', { formats: ['b3', 'w3c'] }, /option "formats" has unknown format "b3"/],
+    ['formats', { formats: 'b3-single' }, /option "formats" must be an array/],
+    ['startTrace', { startTrace: 1 }, /option "startTrace" must be a boolean/],
+    ['forwardHeaders', { forwardHeaders: ['b3'] }, /option "forwardHeaders" must not list "b3"/],
+    [
+      'forwardHeaders',
+      { forwardHeaders: ['x-request-id'] },
+      /option "forwardHeaders" must not list "x-request-id"/,
+    ],
+    [
+      'forwardHeaders',
+      { forwardHeaders: ['bad header'] },
+      /option "forwardHeaders" must be a valid HTTP header name/,
+    ],
+    ['forwardHeaders', { forwardHeaders: [42] }, /option "forwardHeaders" has an entry that is 42/],
+    [
+      'forwardHeaderMaxLength',
+      { forwardHeaderMaxLength: 0 },
+      /option "forwardHeaderMaxLength" must be an integer/,
+    ],
+    [
+      'forwardHeaders[].maxLength',
+      { forwardHeaders: [{ name: 'a', maxLength: 1.5 }] },
+      /"forwardHeaders\[\].maxLength"/,
+    ],
+    ['requestIdHeadr', { requestIdHeadr: 'x' }, /option "requestIdHeadr" is not a hoptrace option/],
+  ];
+  it.each(bad)('throws naming %s', (option, options, message) => {
+    let thrown: unknown;
+    try {
+      resolveOptions(options as HoptraceOptions);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(HoptraceOptionsError.isInstance(thrown)).toBe(true);
+    expect(thrown).toBeInstanceOf(TypeError);
+    expect((thrown as HoptraceOptionsError).option).toBe(option);
+    expect((thrown as Error).message).toMatch(message);
+  });
+});

@@ -1,0 +1,291 @@
+import { HoptraceOptionsError } from './errors.js';
+import type { HeaderCarrier } from './header-carrier.js';
+import { generateRequestId, parseRequestId, type RequestIdGenerator } from './request-id.js';
+
+/**
+ * A header format hoptrace reads and writes.
+ *
+ * - `b3-single`: `b3`; `b3-multi`: `x-b3-traceid`, `x-b3-spanid`, `x-b3-parentspanid`,
+ *   `x-b3-sampled`, `x-b3-flags` (openzipkin/b3-propagation);
+ * - `traceparent`: W3C `traceparent` with its `tracestate` (W3C Trace Context Level 1);
+ * - `x-ot-span-context`: forwarded opaquely (Envoy's Zipkin/LightStep form);
+ * - `baggage`: W3C `baggage`, forwarded.
+ */
+export type HeaderFormat =
+  | 'b3-single'
+  | 'b3-multi'
+  | 'traceparent'
+  | 'x-ot-span-context'
+  | 'baggage';
+
+/** Every {@link HeaderFormat}: the default of `formats`. */
+export const ALL_FORMATS: readonly HeaderFormat[] = Object.freeze([
+  'b3-single',
+  'b3-multi',
+  'traceparent',
+  'x-ot-span-context',
+  'baggage',
+]);
+
+/**
+ * How outbound calls carry the trace.
+ *
+ * - `forward` (default): what Istio asks of an application: every valid incoming header is
+ *   forwarded byte for byte; the sidecar makes the spans.
+ * - `child`: each outbound call gets a fresh span ID whose parent is the current span, written
+ *   consistently in every enabled format (B3 single, B3 multi, traceparent).
+ */
+export type PropagationMode = 'forward' | 'child';
+
+/** What a `trustRequestId` function is given to decide. */
+export interface TrustRequest {
+  /** The incoming headers. */
+  readonly headers: HeaderCarrier;
+  /** The peer address, when the adapter knows it (e.g. `127.0.0.1` for a sidecar). */
+  readonly remoteAddress: string | undefined;
+  /** The framework's request object, when the adapter passes it. */
+  readonly request: unknown;
+}
+
+/** An extra header to forward verbatim, with its own length cap. */
+export interface ForwardHeader {
+  /** Header name; a trailing `*` matches a prefix (`l5d-ctx-*`). Case-insensitive. */
+  readonly name: string;
+  /** Longest value forwarded, in characters. Default: `forwardHeaderMaxLength`. */
+  readonly maxLength?: number;
+}
+
+/**
+ * Options shared by every hoptrace entry point (core, adapters, outbound clients).
+ *
+ * @example
+ * ```ts
+ * const options: HoptraceOptions = {
+ *   requestIdHeader: 'x-correlation-id',
+ *   mode: 'child',
+ *   forwardHeaders: ['x-client-trace-id', 'l5d-ctx-*'],
+ * };
+ * ```
+ */
+export interface HoptraceOptions {
+  /** The request ID header. Default `x-request-id`. */
+  readonly requestIdHeader?: string;
+  /** Makes a new request ID. Default: `crypto.randomUUID()`. Its output must be a valid request ID. */
+  readonly generateRequestId?: RequestIdGenerator;
+  /**
+   * Whether a valid incoming request ID is kept. Default `true` (behind a mesh or a load balancer
+   * that sets it). `false` always generates one; a function decides per request. A refused ID is
+   * kept on the context as `untrustedRequestId`.
+   */
+  readonly trustRequestId?: boolean | ((request: TrustRequest) => boolean);
+  /** The formats read and written. Default: all of them ({@link ALL_FORMATS}). */
+  readonly formats?: readonly HeaderFormat[];
+  /** How outbound calls carry the trace. Default `forward`. */
+  readonly mode?: PropagationMode;
+  /** Start a new trace when no valid one arrived. Default `true`. */
+  readonly startTrace?: boolean;
+  /** Extra headers forwarded verbatim (e.g. `x-client-trace-id`, `l5d-ctx-*`, `sw8`). Default none. */
+  readonly forwardHeaders?: readonly (string | ForwardHeader)[];
+  /** Default length cap of `forwardHeaders` values, in characters. Default 512. */
+  readonly forwardHeaderMaxLength?: number;
+}
+
+/** Options after validation and defaulting. Internal shape, shared by the engine. */
+export interface ResolvedOptions {
+  readonly requestIdHeader: string;
+  readonly generateRequestId: RequestIdGenerator;
+  readonly trustRequestId: boolean | ((request: TrustRequest) => boolean);
+  readonly formats: ReadonlySet<HeaderFormat>;
+  readonly mode: PropagationMode;
+  readonly startTrace: boolean;
+  /** Exact extra header names → length cap. */
+  readonly forwardExact: ReadonlyMap<string, number>;
+  /** Extra header prefixes with their length cap. */
+  readonly forwardPrefixes: readonly (readonly [prefix: string, maxLength: number])[];
+}
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const RESERVED = new Set([
+  'b3',
+  'x-b3-traceid',
+  'x-b3-spanid',
+  'x-b3-parentspanid',
+  'x-b3-sampled',
+  'x-b3-flags',
+  'traceparent',
+  'tracestate',
+  'x-ot-span-context',
+  'baggage',
+]);
+const KNOWN_OPTIONS = new Set([
+  'requestIdHeader',
+  'generateRequestId',
+  'trustRequestId',
+  'formats',
+  'mode',
+  'startTrace',
+  'forwardHeaders',
+  'forwardHeaderMaxLength',
+]);
+
+function headerName(option: string, value: unknown): string {
+  if (typeof value !== 'string' || !TOKEN.test(value)) {
+    throw new HoptraceOptionsError(
+      option,
+      `must be a valid HTTP header name, got ${describe(value)}`,
+    );
+  }
+  return value.toLowerCase();
+}
+
+function positiveInteger(option: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65_536) {
+    throw new HoptraceOptionsError(
+      option,
+      `must be an integer from 1 to 65536, got ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, 60));
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return 'an array';
+  return value === null ? 'null' : typeof value === 'object' ? 'an object' : String(value);
+}
+
+const cache = new WeakMap<HoptraceOptions, ResolvedOptions>();
+
+/**
+ * Validates `options` and fills in the defaults. Throws {@link HoptraceOptionsError} naming the
+ * first bad option. Results are cached per options object, so passing the same object to
+ * `extract` on every request costs one WeakMap lookup.
+ *
+ * @example
+ * ```ts
+ * resolveOptions({ mode: 'child' }).requestIdHeader; // 'x-request-id'
+ * resolveOptions({ mode: 'sideways' as never }); // throws: option "mode" must be …
+ * ```
+ */
+export function resolveOptions(options: HoptraceOptions = {}): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new HoptraceOptionsError('options', `must be an object, got ${describe(options)}`);
+  }
+  const cached = cache.get(options);
+  if (cached !== undefined) return cached;
+
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) {
+      throw new HoptraceOptionsError(
+        key,
+        `is not a hoptrace option (known: ${[...KNOWN_OPTIONS].join(', ')})`,
+      );
+    }
+  }
+  const requestIdHeader = headerName('requestIdHeader', options.requestIdHeader ?? 'x-request-id');
+  if (RESERVED.has(requestIdHeader)) {
+    throw new HoptraceOptionsError(
+      'requestIdHeader',
+      `must not be a trace header, got "${requestIdHeader}"`,
+    );
+  }
+
+  const generator = options.generateRequestId ?? generateRequestId;
+  if (typeof generator !== 'function') {
+    throw new HoptraceOptionsError(
+      'generateRequestId',
+      `must be a function, got ${describe(generator)}`,
+    );
+  }
+
+  const trust = options.trustRequestId ?? true;
+  if (typeof trust !== 'boolean' && typeof trust !== 'function') {
+    throw new HoptraceOptionsError(
+      'trustRequestId',
+      `must be a boolean or a function, got ${describe(trust)}`,
+    );
+  }
+
+  const formatList = options.formats ?? ALL_FORMATS;
+  if (!Array.isArray(formatList)) {
+    throw new HoptraceOptionsError('formats', `must be an array of ${ALL_FORMATS.join(', ')}`);
+  }
+  for (const format of formatList) {
+    if (!ALL_FORMATS.includes(format)) {
+      throw new HoptraceOptionsError(
+        'formats',
+        `has unknown format ${describe(format)} (known: ${ALL_FORMATS.join(', ')})`,
+      );
+    }
+  }
+
+  const mode = options.mode ?? 'forward';
+  if (mode !== 'forward' && mode !== 'child') {
+    throw new HoptraceOptionsError('mode', `must be 'forward' or 'child', got ${describe(mode)}`);
+  }
+
+  const startTrace = options.startTrace ?? true;
+  if (typeof startTrace !== 'boolean') {
+    throw new HoptraceOptionsError('startTrace', `must be a boolean, got ${describe(startTrace)}`);
+  }
+
+  const defaultMaxLength = positiveInteger(
+    'forwardHeaderMaxLength',
+    options.forwardHeaderMaxLength ?? 512,
+  );
+  const forwardExact = new Map<string, number>();
+  const forwardPrefixes: [string, number][] = [];
+  const forwardList = options.forwardHeaders ?? [];
+  if (!Array.isArray(forwardList)) {
+    throw new HoptraceOptionsError('forwardHeaders', 'must be an array of header names');
+  }
+  for (const entry of forwardList as readonly (string | ForwardHeader)[]) {
+    const spec = typeof entry === 'string' ? { name: entry } : entry;
+    if (typeof spec !== 'object' || spec === null) {
+      throw new HoptraceOptionsError('forwardHeaders', `has an entry that is ${describe(spec)}`);
+    }
+    const maxLength =
+      spec.maxLength === undefined
+        ? defaultMaxLength
+        : positiveInteger('forwardHeaders[].maxLength', spec.maxLength);
+    const isPrefix = typeof spec.name === 'string' && spec.name.endsWith('*');
+    const name = headerName('forwardHeaders', isPrefix ? spec.name.slice(0, -1) : spec.name);
+    if (RESERVED.has(name) || name === requestIdHeader) {
+      throw new HoptraceOptionsError(
+        'forwardHeaders',
+        `must not list "${name}": hoptrace already carries it`,
+      );
+    }
+    if (isPrefix) forwardPrefixes.push([name, maxLength]);
+    else forwardExact.set(name, maxLength);
+  }
+
+  const resolved: ResolvedOptions = Object.freeze({
+    requestIdHeader,
+    generateRequestId: generator,
+    trustRequestId: trust,
+    formats: new Set(formatList),
+    mode,
+    startTrace,
+    forwardExact,
+    forwardPrefixes,
+  });
+  cache.set(options, resolved);
+  return resolved;
+}
+
+/**
+ * A new request ID from the configured generator. A generator that throws or returns an invalid
+ * ID must not break a request, so the default generator stands in for it.
+ */
+export function newRequestId(options: ResolvedOptions): string {
+  if (options.generateRequestId === generateRequestId) return generateRequestId();
+  try {
+    const id = options.generateRequestId();
+    if (typeof id === 'string' && parseRequestId(id) !== undefined) return id;
+  } catch {
+    // fall through: the request must go on with a valid ID
+  }
+  return generateRequestId();
+}

@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+
+/**
+ * Longest `x-request-id` value accepted, in characters (all of them ASCII, so also bytes).
+ *
+ * 200 holds every format met in practice with room to spare: a UUID is 36 characters, nginx's
+ * `$request_id` 32, an AWS `X-Amzn-Trace-Id` with all its fields 74, and the output of HAProxy's
+ * documented `unique-id-format` (`7F000001:8296_7F00001E:1F90_4F7B0A69_0003:790A`) 46. The cap
+ * exists because a client-sent ID is attacker-controlled and ends up in logs and in the response
+ * (fastify#4192). hono caps at 255; 200 keeps log lines bounded while losing no real ID.
+ *
+ * @example
+ * ```ts
+ * 'a'.repeat(REQUEST_ID_MAX_LENGTH); // the longest accepted ID
+ * ```
+ */
+export const REQUEST_ID_MAX_LENGTH = 200;
+
+/**
+ * Makes a new request ID when none is received or the received one is refused.
+ *
+ * @example
+ * ```ts
+ * const sequential: RequestIdGenerator = () => `req-${++counter}`;
+ * ```
+ */
+export type RequestIdGenerator = () => string;
+
+// Unreserved URI characters plus the separators real generators use: `:` and `_` (HAProxy),
+// `=` (AWS `Root=`), `+` `/` `=` (base64), `;` and `@`. Left out on purpose: space, `,` (a comma
+// means several values were joined), quotes, `<>` and backslash (log and HTML injection), `%`
+// (double-decoding tricks) and every control or non-ASCII character (header and log splitting).
+// One anchored character class with a bounded quantifier: linear, no backtracking.
+const REQUEST_ID = new RegExp(`^[A-Za-z0-9._~:;=+/@-]{1,${REQUEST_ID_MAX_LENGTH}}$`);
+
+/**
+ * Validates a received `x-request-id` value and returns it unchanged, or `undefined` when it must
+ * not be used.
+ *
+ * Accepts 1 to {@link REQUEST_ID_MAX_LENGTH} characters of `A-Z a-z 0-9 . _ ~ : ; = + / @ -`.
+ * The ID is opaque: it is not required to be a UUID, because Envoy rewrites the version digit
+ * of its UUIDs (13th hex digit, string index 14) to `9`, `a` or `b` to carry the trace decision,
+ * which makes them invalid UUIDv4, nginx
+ * sends 32 hex characters, HAProxy IDs carry `:` and `_`, and AWS load balancers send
+ * `Root=1-…`.
+ *
+ * The value is not trimmed: Node's HTTP parser and the fetch `Headers` class already strip
+ * leading and trailing whitespace, so a value that still has it was built by hand and is refused
+ * rather than silently changed — the ID echoed in the response must be the one received.
+ *
+ * Spec: Envoy "x-request-id" header documentation and header-rules.md "X-Request-ID"; there is
+ * no formal grammar, so this is a deliberately conservative charset.
+ *
+ * @example
+ * ```ts
+ * parseRequestId('4bf92f35-77b3-9da6-a3ce-929d0e0e4736'); // returned unchanged (Envoy, sampled)
+ * parseRequestId('Root=1-5759e988-bd862e3fe1be46a994272793'); // returned unchanged (AWS)
+ * parseRequestId('a, b'); // undefined: two values joined
+ * parseRequestId('id\r\nSet-Cookie: x=1'); // undefined: header injection
+ * ```
+ */
+export function parseRequestId(value: string): string | undefined {
+  return REQUEST_ID.test(value) ? value : undefined;
+}
+
+/**
+ * A new request ID: a random UUID version 4 (36 characters), the same shape Envoy generates, so
+ * IDs look alike whichever hop created them.
+ *
+ * Uses `crypto.randomUUID()`, which draws from a cached pool of random bytes and is faster than
+ * formatting bytes by hand. The result is always accepted by {@link parseRequestId}.
+ *
+ * Spec: RFC 9562 §5.4 (UUID version 4).
+ *
+ * @example
+ * ```ts
+ * generateRequestId(); // '1b4e28ba-2fa1-41d2-883f-0016d3cca427'
+ * ```
+ */
+export function generateRequestId(): string {
+  return randomUUID();
+}

@@ -1,0 +1,97 @@
+import {
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  ROOT_CONTEXT,
+  type SpanContext,
+  TraceFlags,
+  trace,
+} from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
+import { describe, expect, it } from 'vitest';
+import { extract } from '../src/extract.js';
+import { randomHexId } from '../src/hex-id.js';
+import { outboundHeaders } from '../src/inject.js';
+import type { HeaderFormat } from '../src/options.js';
+
+const propagators = {
+  'b3-single': new B3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER }),
+  'b3-multi': new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER }),
+  traceparent: new W3CTraceContextPropagator(),
+} as const;
+
+type Format = keyof typeof propagators;
+const FORMATS = Object.keys(propagators) as Format[];
+
+function otelWrite(format: Format, spanContext: SpanContext): Record<string, string> {
+  const carrier: Record<string, string> = {};
+  propagators[format].inject(
+    trace.setSpanContext(ROOT_CONTEXT, spanContext),
+    carrier,
+    defaultTextMapSetter,
+  );
+  return carrier;
+}
+
+function otelRead(format: Format, carrier: Record<string, string>): SpanContext | undefined {
+  return trace.getSpanContext(
+    propagators[format].extract(ROOT_CONTEXT, carrier, defaultTextMapGetter),
+  );
+}
+
+describe('round trips with the OpenTelemetry propagators', () => {
+  for (const format of FORMATS) {
+    for (const sampled of [true, false]) {
+      it(`reads what OTel writes: ${format}, sampled=${sampled}`, () => {
+        for (let round = 0; round < 50; round++) {
+          const spanContext: SpanContext = {
+            traceId: randomHexId(16),
+            spanId: randomHexId(8),
+            traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
+          };
+          const context = extract(otelWrite(format, spanContext));
+          expect(context.traceSource).toBe(format);
+          expect(context.traceId).toBe(spanContext.traceId);
+          expect(context.spanId).toBe(spanContext.spanId);
+          expect(context.sampled).toBe(sampled);
+          expect(context.rejected).toEqual([]);
+        }
+      });
+
+      it(`writes what OTel reads: ${format}, sampled=${sampled}, child mode`, () => {
+        const options = { mode: 'child' as const, formats: [format] as HeaderFormat[] };
+        for (let round = 0; round < 50; round++) {
+          const incoming = `${randomHexId(16)}-${randomHexId(8)}-${sampled ? '1' : '0'}`;
+          const context = extract({ b3: incoming }, { mode: 'child' });
+          const headers = outboundHeaders(context, options);
+          const read = otelRead(format, headers);
+          expect(read?.isRemote).toBe(true);
+          expect(read?.traceId).toBe(context.traceId);
+          expect(read?.spanId).not.toBe(context.spanId);
+          expect(read?.traceFlags).toBe(sampled ? TraceFlags.SAMPLED : TraceFlags.NONE);
+        }
+      });
+    }
+  }
+
+  it('writes a 64-bit B3 trace ID that OTel reads (OTel pads it to 128 bits; we keep it at 64)', () => {
+    const context = extract({ b3: '80f198ee56343ba8-e457b5a2e4d86bd1-1' });
+    const headers = outboundHeaders(context, { mode: 'child' });
+    expect(headers['x-b3-traceid']).toBe('80f198ee56343ba8');
+    expect(otelRead('b3-multi', headers)?.traceId).toBe('000000000000000080f198ee56343ba8');
+    expect(otelRead('traceparent', headers)?.traceId).toBe('000000000000000080f198ee56343ba8');
+  });
+
+  it('keeps tracestate through a round trip with the W3C propagator', () => {
+    const spanContext: SpanContext = {
+      traceId: randomHexId(16),
+      spanId: randomHexId(8),
+      traceFlags: 1,
+    };
+    const carrier = otelWrite('traceparent', spanContext);
+    carrier.tracestate = 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE';
+    const context = extract(carrier, { mode: 'child' });
+    const read = otelRead('traceparent', outboundHeaders(context, { mode: 'child' }));
+    expect(read?.traceState?.serialize()).toBe('rojo=00f067aa0ba902b7,congo=t61rcWkgMzE');
+  });
+});

@@ -1,0 +1,22 @@
+// Loads the built CJS entry through the package's own exports map, as a CommonJS user would.
+const assert = require('node:assert/strict');
+const core = require('@hoptrace/core');
+
+for (const name of [
+  'extract',
+  'injectHeaders',
+  'runWithContext',
+  'getContext',
+  'hoptraceHandler',
+  'createHoptrace',
+]) {
+  assert.equal(typeof core[name], 'function', `require('@hoptrace/core').${name}`);
+}
+const context = core.extract({
+  'x-request-id': 'smoke-cjs',
+  b3: '80f198ee56343ba8-e457b5a2e4d86bd1-1',
+});
+assert.equal(context.requestId, 'smoke-cjs');
+assert.equal(context.traceId, '80f198ee56343ba8');
+core.runWithContext(context, () => assert.equal(core.getRequestId(), 'smoke-cjs'));
+console.log('smoke (cjs): ok');
