@@ -1,7 +1,7 @@
-import { type ExtractRequestInfo, extract } from './extract.js';
+import { type ExtractRequestInfo, extractResolved } from './extract.js';
 import type { HeaderCarrier } from './header-carrier.js';
 import type { WritableHeaderCarrier } from './header-target.js';
-import { injectHeaders, outboundHeaders } from './inject.js';
+import { injectHeadersResolved, outboundHeadersResolved } from './inject.js';
 import { type HoptraceOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import type { TraceContext } from './trace-context.js';
 
@@ -39,11 +39,12 @@ export function createHoptrace(options: HoptraceOptions = {}): Hoptrace {
   const resolved = resolveOptions(frozen);
   return Object.freeze({
     options: resolved,
-    extract: (headers: HeaderCarrier, info?: ExtractRequestInfo) => extract(headers, frozen, info),
-    outboundHeaders: (context: TraceContext) => outboundHeaders(context, frozen),
+    extract: (headers: HeaderCarrier, info?: ExtractRequestInfo) =>
+      extractResolved(headers, resolved, info),
+    outboundHeaders: (context: TraceContext) => outboundHeadersResolved(context, resolved),
     injectHeaders: <Carrier extends WritableHeaderCarrier>(
       context: TraceContext,
       carrier: Carrier,
-    ) => injectHeaders(context, carrier, frozen),
+    ) => injectHeadersResolved(context, carrier, resolved),
   });
 }

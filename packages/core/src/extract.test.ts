@@ -388,3 +388,26 @@ describe('extract: baggage', () => {
     expect(context.baggage?.split(',')).toHaveLength(180);
   });
 });
+
+describe('extract: Node request headers', () => {
+  it('reads a Node IncomingMessage’s headers like a plain record', async () => {
+    const { IncomingMessage } = await import('node:http');
+    const { Socket } = await import('node:net');
+    const request = new IncomingMessage(new Socket());
+    request.headers = {
+      host: 'example',
+      'x-request-id': 'r-1',
+      'x-b3-traceid': TRACE_128,
+      'x-b3-spanid': SPAN,
+      'x-b3-sampled': '1',
+      tracestate: 'a=1',
+      'x-client-trace-id': 'c',
+    };
+    const options = { forwardHeaders: ['x-client-trace-id'] };
+    const fromNode = extract(request.headers, options, { request });
+    const walked = extract({ ...request.headers }, options);
+    expect({ ...fromNode, requestId: 'x' }).toEqual({ ...walked, requestId: 'x' });
+    expect(fromNode.incoming['x-client-trace-id']).toBe('c');
+    expect(fromNode.traceSource).toBe('b3-multi');
+  });
+});

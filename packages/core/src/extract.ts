@@ -1,18 +1,13 @@
 import type { B3Context } from './b3-context.js';
-import {
-  B3_MULTI_HEADER_NAMES,
-  type B3MultiHeaders,
-  formatB3Multi,
-  parseB3Multi,
-} from './b3-multi.js';
+import { B3_MULTI_HEADER_NAMES, type B3MultiHeaders, parseB3Multi } from './b3-multi.js';
 import { parseB3Single } from './b3-single.js';
 import { BAGGAGE_MAX_LENGTH, parseBaggage } from './baggage.js';
-import type { HeaderCarrier } from './header-carrier.js';
-import { forEachHeader } from './header-carrier.js';
+import { forEachHeader, type HeaderCarrier } from './header-carrier.js';
 import { randomHexId } from './hex-id.js';
 import { trimOptionalWhitespace } from './optional-whitespace.js';
 import {
   type HoptraceOptions,
+  mightBeWanted,
   newRequestId,
   type ResolvedOptions,
   resolveOptions,
@@ -22,7 +17,7 @@ import { parseRequestId, REQUEST_ID_MAX_LENGTH } from './request-id.js';
 import { isSampled, type Sampling } from './sampling.js';
 import type { TraceContext, TraceSource } from './trace-context.js';
 import { parseTraceparent, TRACE_FLAG_SAMPLED, type Traceparent } from './traceparent.js';
-import { parseTracestate } from './tracestate.js';
+import { isValidTracestate } from './tracestate.js';
 import { OT_SPAN_CONTEXT_MAX_LENGTH, parseOtSpanContext } from './x-ot-span-context.js';
 
 /** What the adapter knows about the request besides its headers, for `trustRequestId`. */
@@ -32,23 +27,31 @@ export interface ExtractRequestInfo {
   readonly request?: unknown;
 }
 
-/** The raw values of the headers hoptrace reads, one array per header (repeats kept apart). */
+/**
+ * The raw values of one header: a string for the usual single line, an array once it repeats.
+ * Arrays are made only for repeats, which keeps the common request allocation-free here.
+ */
+type RawValues = string | string[] | undefined;
+
+/** The raw values of the headers hoptrace reads. */
 class IncomingValues {
-  requestId: string[] | undefined = undefined;
-  b3: string[] | undefined = undefined;
-  traceId: string[] | undefined = undefined;
-  spanId: string[] | undefined = undefined;
-  parentSpanId: string[] | undefined = undefined;
-  sampled: string[] | undefined = undefined;
-  flags: string[] | undefined = undefined;
-  traceparent: string[] | undefined = undefined;
-  tracestate: string[] | undefined = undefined;
-  otSpanContext: string[] | undefined = undefined;
-  baggage: string[] | undefined = undefined;
+  requestId: RawValues = undefined;
+  b3: RawValues = undefined;
+  traceId: RawValues = undefined;
+  spanId: RawValues = undefined;
+  parentSpanId: RawValues = undefined;
+  sampled: RawValues = undefined;
+  flags: RawValues = undefined;
+  traceparent: RawValues = undefined;
+  tracestate: RawValues = undefined;
+  otSpanContext: RawValues = undefined;
+  baggage: RawValues = undefined;
   extras: Map<string, string[]> | undefined = undefined;
+
+  constructor(readonly options: ResolvedOptions) {}
 }
 
-type SingleField = Exclude<keyof IncomingValues, 'extras'>;
+type SingleField = Exclude<keyof IncomingValues, 'extras' | 'options'>;
 
 const FIELD_BY_HEADER: ReadonlyMap<string, SingleField> = new Map<string, SingleField>([
   ['b3', 'b3'],
@@ -63,33 +66,53 @@ const FIELD_BY_HEADER: ReadonlyMap<string, SingleField> = new Map<string, Single
   ['baggage', 'baggage'],
 ]);
 
-function push(list: string[] | undefined, value: string): string[] {
-  if (list === undefined) return [value];
-  list.push(value);
-  return list;
+function added(current: RawValues, value: string): string | string[] {
+  if (current === undefined) return value;
+  if (typeof current === 'string') return [current, value];
+  current.push(value);
+  return current;
 }
 
-function collect(headers: HeaderCarrier, options: ResolvedOptions): IncomingValues {
-  const values = new IncomingValues();
-  const { requestIdHeader, forwardExact, forwardPrefixes } = options;
-  forEachHeader(headers, (name, value) => {
-    if (name === requestIdHeader) {
-      values.requestId = push(values.requestId, value);
-      return;
-    }
-    const field = FIELD_BY_HEADER.get(name);
-    if (field !== undefined) {
-      values[field] = push(values[field], value);
-      return;
-    }
-    if (forwardExact.size === 0 && forwardPrefixes.length === 0) return;
-    if (forwardExact.has(name) || forwardPrefixes.some(([prefix]) => name.startsWith(prefix))) {
-      values.extras ??= new Map();
-      values.extras.set(name, push(values.extras.get(name), value));
-    }
-  });
-  return values;
+function asList(values: string | string[]): string[] {
+  return typeof values === 'string' ? [values] : values;
 }
+
+function visitHeader(values: IncomingValues, key: string, value: string): void {
+  if (mightBeWanted(values.options, key)) visitName(values, key, value, false);
+}
+
+function visitName(values: IncomingValues, name: string, value: string, lowered: boolean): void {
+  const { options } = values;
+  if (name === options.requestIdHeader) {
+    values.requestId = added(values.requestId, value);
+    return;
+  }
+  const field = FIELD_BY_HEADER.get(name);
+  if (field !== undefined) {
+    values[field] = added(values[field], value);
+    return;
+  }
+  if (!lowered) {
+    // Node and fetch give lower-case names; only a hand-built record or raw undici headers do not.
+    const lower = name.toLowerCase();
+    if (lower !== name) {
+      visitName(values, lower, value, true);
+      return;
+    }
+  }
+  if (options.forwardExact.size === 0 && options.forwardPrefixes.length === 0) return;
+  if (
+    options.forwardExact.has(name) ||
+    options.forwardPrefixes.some(([prefix]) => name.startsWith(prefix))
+  ) {
+    values.extras ??= new Map();
+    const list = values.extras.get(name);
+    if (list === undefined) values.extras.set(name, [value]);
+    else list.push(value);
+  }
+}
+
+const NO_REJECTIONS: readonly Rejection[] = Object.freeze([]);
 
 /** Collects rejections and the verbatim headers to forward for one request. */
 class Findings {
@@ -115,19 +138,21 @@ class Findings {
  * The one value of a header that allows one (request ID, traceparent, x-ot-span-context):
  * several header lines, or a comma-joined value, are rejected as `multiple-values`.
  */
-function onlyValue(header: string, values: string[], findings: Findings): string | undefined {
-  const [only] = values;
-  if (values.length === 1 && only !== undefined) return trimOptionalWhitespace(only);
-  const joined = values.join(', ');
-  return findings.rejectAs(header, 'multiple-values', joined.length);
+function onlyValue(
+  header: string,
+  values: string | string[],
+  findings: Findings,
+): string | undefined {
+  if (typeof values === 'string') return trimOptionalWhitespace(values);
+  return findings.rejectAs(header, 'multiple-values', values.join(', ').length);
 }
 
 /**
  * B3's rule for repeated headers: the first value wins. Node joins repeated lines with `, `, so
  * the first value ends at the first comma.
  */
-function firstValue(values: string[] | undefined): string | undefined {
-  const first = values?.[0];
+function firstValue(values: RawValues): string | undefined {
+  const first = typeof values === 'string' ? values : values?.[0];
   if (first === undefined) return undefined;
   const comma = first.indexOf(',');
   return trimOptionalWhitespace(comma === -1 ? first : first.slice(0, comma));
@@ -139,7 +164,7 @@ const TRACEPARENT_MAX_LENGTH = 512;
 const TRACESTATE_MAX_LENGTH = 8192;
 
 function extractRequestId(
-  values: string[] | undefined,
+  values: RawValues,
   options: ResolvedOptions,
   findings: Findings,
   headers: HeaderCarrier,
@@ -206,11 +231,13 @@ function extractB3(
     } else {
       // Forward the received values of the headers that carry meaning: an ignored X-B3-Flags
       // (anything but 1) or a Sampled beside debug would only confuse the next hop.
-      const meaningful = formatB3Multi(multi);
-      for (const key of Object.keys(meaningful) as (keyof B3MultiHeaders)[]) {
-        const value = raw[key];
-        if (value !== undefined) findings.incoming[B3_MULTI_HEADER_NAMES[key]] = value;
-      }
+      const { incoming } = findings;
+      if (raw.traceId !== undefined) incoming[B3_MULTI_HEADER_NAMES.traceId] = raw.traceId;
+      if (raw.spanId !== undefined) incoming[B3_MULTI_HEADER_NAMES.spanId] = raw.spanId;
+      if (raw.parentSpanId !== undefined)
+        incoming[B3_MULTI_HEADER_NAMES.parentSpanId] = raw.parentSpanId;
+      if (multi.sampling === 'debug') incoming[B3_MULTI_HEADER_NAMES.flags] = '1';
+      else if (raw.sampled !== undefined) incoming[B3_MULTI_HEADER_NAMES.sampled] = raw.sampled;
     }
   }
   // B3 README: "the single header variant takes precedence over the multiple header one".
@@ -256,11 +283,11 @@ function extractTraceparent(
   }
   if (values.tracestate !== undefined) {
     // W3C Trace Context §3.3.1: several tracestate lines are one list, joined with commas.
-    const joined = values.tracestate.join(',');
+    const joined = asList(values.tracestate).join(',');
     if (traceparent === undefined) {
       // §3.3: without a valid traceparent, tracestate is not propagated.
       findings.rejectAs('tracestate', 'orphaned', joined.length);
-    } else if (parseTracestate(joined) === undefined) {
+    } else if (!isValidTracestate(joined)) {
       findings.reject('tracestate', joined, TRACESTATE_MAX_LENGTH);
     } else {
       findings.incoming.tracestate = joined;
@@ -274,14 +301,18 @@ function extractOpaque(values: IncomingValues, options: ResolvedOptions, finding
     const raw = onlyValue('x-ot-span-context', values.otSpanContext, findings);
     if (raw !== undefined) {
       const valid = parseOtSpanContext(raw);
-      if (valid === undefined) findings.reject('x-ot-span-context', raw, OT_SPAN_CONTEXT_MAX_LENGTH);
+      if (valid === undefined)
+        findings.reject('x-ot-span-context', raw, OT_SPAN_CONTEXT_MAX_LENGTH);
       else findings.incoming['x-ot-span-context'] = valid;
     }
   }
   if (values.baggage !== undefined && options.formats.has('baggage')) {
     // W3C Baggage: several headers are one list. An empty line adds no member, so it is skipped
     // rather than turning the joined list invalid.
-    const joined = values.baggage.filter((value) => trimOptionalWhitespace(value) !== '').join(',');
+    const joined =
+      typeof values.baggage === 'string'
+        ? values.baggage
+        : values.baggage.filter((value) => trimOptionalWhitespace(value) !== '').join(',');
     // parseBaggage may return fewer members than it got (over the size limits): forward that.
     const valid = joined === '' ? undefined : parseBaggage(joined);
     if (valid === undefined) findings.reject('baggage', joined, BAGGAGE_MAX_LENGTH);
@@ -347,14 +378,22 @@ export function extract(
   options?: HoptraceOptions,
   info?: ExtractRequestInfo,
 ): TraceContext {
-  const resolved = resolveOptions(options);
+  return extractResolved(headers, resolveOptions(options), info);
+}
+
+/** {@link extract} with options already resolved: the engine's per-request entry point. */
+export function extractResolved(
+  headers: HeaderCarrier,
+  resolved: ResolvedOptions,
+  info?: ExtractRequestInfo,
+): TraceContext {
   const findings = new Findings();
-  let values: IncomingValues;
+  let values = new IncomingValues(resolved);
   try {
-    values = collect(headers, resolved);
+    forEachHeader(headers, values, visitHeader);
   } catch {
     // A carrier whose getters throw (a broken proxy object) is treated as empty.
-    values = new IncomingValues();
+    values = new IncomingValues(resolved);
   }
 
   const requestId = extractRequestId(values.requestId, resolved, findings, headers, info);
@@ -404,7 +443,7 @@ export function extract(
     tracestate,
     baggage: findings.incoming.baggage,
     incoming: Object.freeze(findings.incoming),
-    rejected: Object.freeze(findings.rejected),
+    rejected: findings.rejected.length === 0 ? NO_REJECTIONS : Object.freeze(findings.rejected),
   });
 }
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { runWithContext } from './context-storage.js';
-import { extract } from './extract.js';
+import { extractResolved } from './extract.js';
 import { type HoptraceOptions, resolveOptions } from './options.js';
 
 /** A plain `node:http` request listener. */
@@ -33,9 +33,10 @@ export function hoptraceHandler<
   handler: RequestListener<Request, Response>,
   options: HoptraceOptions = {},
 ): RequestListener<Request, Response> {
-  const { requestIdHeader } = resolveOptions(options);
+  const resolved = resolveOptions(options);
+  const { requestIdHeader } = resolved;
   return function hoptraceRequestListener(request, response) {
-    const context = extract(request.headers, options, {
+    const context = extractResolved(request.headers, resolved, {
       remoteAddress: request.socket?.remoteAddress,
       request,
     });

@@ -49,14 +49,25 @@ export function isHeadersLike(carrier: unknown): carrier is HeadersLike {
 }
 
 /**
- * Calls `visit` once per header line of `carrier`, with the lower-cased name and the value as
- * text. A record value that is an array visits once per element, as repeated raw headers do.
- * Never throws: values that are neither strings, string arrays nor numbers are skipped, because a
- * carrier can come from anywhere.
+ * Calls `visit(state, name, value)` once per header line of `carrier`, with the name as the
+ * carrier spells it (compare case-insensitively) and the value as text. A record value that is an array visits once per element, as repeated
+ * raw headers do. Values that are neither strings, string arrays nor numbers are skipped, because
+ * a carrier can come from anywhere.
+ *
+ * `state` is passed through rather than captured so the hot path allocates no closure per request,
+ * and names are not lower-cased here because most carriers (Node, fetch) already are: the visitor
+ * lower-cases only the few names it might want.
+ *
+ * @example
+ * ```ts
+ * const names: string[] = [];
+ * forEachHeader(request.headers, names, (list, name) => list.push(name));
+ * ```
  */
-export function forEachHeader(
+export function forEachHeader<State>(
   carrier: HeaderCarrier,
-  visit: (name: string, value: string) => void,
+  state: State,
+  visit: (state: State, name: string, value: string) => void,
 ): void {
   if (Array.isArray(carrier)) {
     const raw = carrier as RawHeaders;
@@ -64,25 +75,24 @@ export function forEachHeader(
       const name = raw[index];
       const value = raw[index + 1];
       if (name === undefined || value === undefined) continue;
-      visit(headerText(name).toLowerCase(), headerText(value));
+      visit(state, headerText(name), headerText(value));
     }
     return;
   }
   if (isHeadersLike(carrier)) {
     carrier.forEach((value, name) => {
-      visit(name.toLowerCase(), value);
+      visit(state, name, value);
     });
     return;
   }
   const record = carrier as HeaderRecord;
   for (const key in record) {
     const value = record[key];
-    if (typeof value === 'string') visit(key.toLowerCase(), value);
-    else if (typeof value === 'number') visit(key.toLowerCase(), String(value));
+    if (typeof value === 'string') visit(state, key, value);
+    else if (typeof value === 'number') visit(state, key, String(value));
     else if (Array.isArray(value)) {
-      const name = key.toLowerCase();
       for (const item of value as readonly unknown[]) {
-        if (typeof item === 'string') visit(name, item);
+        if (typeof item === 'string') visit(state, key, item);
       }
     }
   }

@@ -24,6 +24,8 @@ export interface OutgoingHeadersLike {
 export interface HeaderTarget {
   /** The current value, multiple values joined with `, `, or `undefined` when absent. */
   get(name: string): string | undefined;
+  /** Whether the carrier has `name`. */
+  has(name: string): boolean;
   /** Sets `name`, replacing every existing value of it (never appends a second one). */
   set(name: string, value: string): void;
 }
@@ -56,12 +58,14 @@ export function headerTarget(carrier: WritableHeaderCarrier): HeaderTarget {
   if (isHeadersLike(carrier)) {
     return {
       get: (name) => carrier.get(name) ?? undefined,
+      has: (name) => carrier.has(name),
       set: (name, value) => carrier.set(name, value),
     };
   }
   if (isOutgoingHeadersLike(carrier)) {
     return {
       get: (name) => joined(carrier.getHeader(name)),
+      has: (name) => carrier.getHeader(name) !== undefined,
       set: (name, value) => {
         carrier.setHeader(name, value);
       },
@@ -81,6 +85,12 @@ function rawTarget(raw: string[]): HeaderTarget {
       }
       return values.length === 0 ? undefined : values.join(', ');
     },
+    has(name) {
+      for (let index = 0; index + 1 < raw.length; index += 2) {
+        if (matches(index, name)) return true;
+      }
+      return false;
+    },
     set(name, value) {
       for (let index = raw.length - 2; index >= 0; index -= 2) {
         if (matches(index, name)) raw.splice(index, 2);
@@ -93,20 +103,30 @@ function rawTarget(raw: string[]): HeaderTarget {
 function recordTarget(
   record: Record<string, string | string[] | number | undefined>,
 ): HeaderTarget {
-  const keysOf = (name: string): string[] =>
-    Object.keys(record).filter((key) => key.toLowerCase() === name);
+  // One pass over the caller's names, then every lookup is a Map hit: injection asks about each
+  // header it may write, and rescanning the record for each would be quadratic.
+  const keysByName = new Map<string, string[]>();
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue;
+    const name = key.toLowerCase();
+    const keys = keysByName.get(name);
+    if (keys === undefined) keysByName.set(name, [key]);
+    else keys.push(key);
+  }
   return {
     get(name) {
-      const direct = record[name];
-      if (direct !== undefined) return joined(direct);
-      const values = keysOf(name)
+      const keys = keysByName.get(name);
+      if (keys === undefined) return undefined;
+      const values = keys
         .map((key) => joined(record[key]))
         .filter((value): value is string => value !== undefined);
       return values.length === 0 ? undefined : values.join(', ');
     },
+    has: (name) => keysByName.has(name),
     set(name, value) {
-      for (const key of keysOf(name)) delete record[key];
+      for (const key of keysByName.get(name) ?? []) delete record[key];
       record[name] = value;
+      keysByName.set(name, [name]);
     },
   };
 }

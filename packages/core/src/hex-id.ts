@@ -1,7 +1,10 @@
 import { randomFillSync } from 'node:crypto';
 
-const LOWER_HEX = /^[0-9a-f]+$/;
 const ALL_ZERO = /^0+$/;
+const NOT_HEX = 0xff;
+/** Lower-case hex digit value by character code, {@link NOT_HEX} for anything else. */
+const LOWER_HEX_VALUE = new Uint8Array(128).fill(NOT_HEX);
+for (let digit = 0; digit < 16; digit++) LOWER_HEX_VALUE[digit.toString(16).charCodeAt(0)] = digit;
 
 /**
  * Whether `value` is an ID of exactly `length` lower-case hex characters that is not all zero.
@@ -17,8 +20,33 @@ const ALL_ZERO = /^0+$/;
  * ```
  */
 export function isHexId(value: string, length: number): boolean {
-  return value.length === length && LOWER_HEX.test(value) && !ALL_ZERO.test(value);
+  if (value.length !== length) return false;
+  if (value === recent[0] || value === recent[1] || value === recent[2] || value === recent[3])
+    return true;
+  // One pass checks the alphabet and the all-zero rule together: OR-ing the digit values is
+  // non-zero as soon as one digit is.
+  let digits = 0;
+  for (let index = 0; index < length; index++) {
+    const code = value.charCodeAt(index);
+    const digit = code < 0x80 ? LOWER_HEX_VALUE[code] : NOT_HEX;
+    if (digit === NOT_HEX) return false;
+    digits |= digit as number;
+  }
+  if (digits === 0) return false;
+  recent[recentNext] = value;
+  recentNext = (recentNext + 1) & 3;
+  return true;
 }
+
+/**
+ * The last four IDs that passed. A mesh sends one identity in several formats (the trace ID in
+ * `x-b3-traceid` and `traceparent`, the span ID in `x-b3-spanid` and as the traceparent
+ * parent-id), so the second check of each is a native string comparison instead of a character
+ * loop, which is most of extract's cost. Validity depends on the string alone, so the cache can
+ * never be wrong; four slots cover one request's trace, span and parent IDs.
+ */
+const recent: string[] = ['', '', '', ''];
+let recentNext = 0;
 
 const POOL_SIZE = 4096;
 const pool = Buffer.allocUnsafe(POOL_SIZE);

@@ -20,24 +20,27 @@ export const TRACE_IDENTITY_HEADERS: readonly string[] = Object.freeze([
 
 const TRACE_IDENTITY = new Set(TRACE_IDENTITY_HEADERS);
 
+/** Appends `name, value` to a flat pair list. */
+type Pairs = string[];
+
 function writeIdentity(
-  headers: Record<string, string>,
+  pairs: Pairs,
   identity: B3Identity,
   options: ResolvedOptions,
   tracestate: string | undefined,
 ): void {
-  if (options.formats.has('b3-single')) headers.b3 = formatB3Single(identity);
+  if (options.formats.has('b3-single')) pairs.push('b3', formatB3Single(identity));
   if (options.formats.has('b3-multi')) {
     const multi = formatB3Multi(identity);
-    for (const key of Object.keys(
-      B3_MULTI_HEADER_NAMES,
-    ) as (keyof typeof B3_MULTI_HEADER_NAMES)[]) {
-      const value = multi[key];
-      if (value !== undefined) headers[B3_MULTI_HEADER_NAMES[key]] = value;
-    }
+    if (multi.traceId !== undefined) pairs.push(B3_MULTI_HEADER_NAMES.traceId, multi.traceId);
+    if (multi.spanId !== undefined) pairs.push(B3_MULTI_HEADER_NAMES.spanId, multi.spanId);
+    if (multi.parentSpanId !== undefined)
+      pairs.push(B3_MULTI_HEADER_NAMES.parentSpanId, multi.parentSpanId);
+    if (multi.sampled !== undefined) pairs.push(B3_MULTI_HEADER_NAMES.sampled, multi.sampled);
+    if (multi.flags !== undefined) pairs.push(B3_MULTI_HEADER_NAMES.flags, multi.flags);
   }
   if (options.formats.has('traceparent')) {
-    headers.traceparent = formatTraceparent({
+    const traceparent = formatTraceparent({
       version: '00',
       // W3C Trace Context §3.2.2.3: a 64-bit trace ID is left-padded with zeros to 128 bits.
       traceId: identity.traceId.padStart(32, '0'),
@@ -45,8 +48,43 @@ function writeIdentity(
       traceFlags:
         identity.sampling === 'accept' || identity.sampling === 'debug' ? TRACE_FLAG_SAMPLED : 0,
     });
-    if (tracestate !== undefined) headers.tracestate = tracestate;
+    pairs.push('traceparent', traceparent);
+    if (tracestate !== undefined) pairs.push('tracestate', tracestate);
   }
+}
+
+/**
+ * The outbound headers as a flat `[name, value, …]` list, in the order they are written. The
+ * engine's own form: cheaper to build and walk than a record on the per-call path.
+ */
+function outboundPairs(context: TraceContext, options: ResolvedOptions): Pairs {
+  const pairs: Pairs = [options.requestIdHeader, context.requestId];
+  const { traceId, spanId, incoming } = context;
+  const writesIdentity =
+    traceId !== undefined &&
+    spanId !== undefined &&
+    (options.mode === 'child' || context.traceSource === 'generated');
+
+  for (const name in incoming) {
+    if (writesIdentity && TRACE_IDENTITY.has(name)) continue;
+    const value = incoming[name];
+    if (value !== undefined) pairs.push(name, value);
+  }
+  if (writesIdentity) {
+    const child = options.mode === 'child';
+    writeIdentity(
+      pairs,
+      {
+        traceId,
+        spanId: child ? randomHexId(8) : spanId,
+        parentSpanId: child ? spanId : context.parentSpanId,
+        sampling: context.sampling,
+      },
+      options,
+      context.tracestate,
+    );
+  }
+  return pairs;
 }
 
 /**
@@ -70,32 +108,18 @@ export function outboundHeaders(
   context: TraceContext,
   options?: HoptraceOptions,
 ): Record<string, string> {
-  const resolved = resolveOptions(options);
-  const headers: Record<string, string> = { [resolved.requestIdHeader]: context.requestId };
-  const { traceId, spanId } = context;
-  const writesIdentity =
-    traceId !== undefined &&
-    spanId !== undefined &&
-    (resolved.mode === 'child' || context.traceSource === 'generated');
+  return outboundHeadersResolved(context, resolveOptions(options));
+}
 
-  for (const name in context.incoming) {
-    if (writesIdentity && TRACE_IDENTITY.has(name)) continue;
-    const value = context.incoming[name];
-    if (value !== undefined) headers[name] = value;
-  }
-  if (writesIdentity) {
-    const child = resolved.mode === 'child';
-    writeIdentity(
-      headers,
-      {
-        traceId,
-        spanId: child ? randomHexId(8) : spanId,
-        parentSpanId: child ? spanId : context.parentSpanId,
-        sampling: context.sampling,
-      },
-      resolved,
-      context.tracestate,
-    );
+/** {@link outboundHeaders} with options already resolved. */
+export function outboundHeadersResolved(
+  context: TraceContext,
+  options: ResolvedOptions,
+): Record<string, string> {
+  const pairs = outboundPairs(context, options);
+  const headers: Record<string, string> = {};
+  for (let index = 0; index + 1 < pairs.length; index += 2) {
+    headers[pairs[index] as string] = pairs[index + 1] as string;
   }
   return headers;
 }
@@ -119,14 +143,42 @@ export function injectHeaders<Carrier extends WritableHeaderCarrier>(
   carrier: Carrier,
   options?: HoptraceOptions,
 ): Carrier {
-  const headers = outboundHeaders(context, options);
+  return injectHeadersResolved(context, carrier, resolveOptions(options));
+}
+
+/** {@link injectHeaders} with options already resolved: the outbound clients' per-call entry point. */
+export function injectHeadersResolved<Carrier extends WritableHeaderCarrier>(
+  context: TraceContext,
+  carrier: Carrier,
+  options: ResolvedOptions,
+): Carrier {
+  const pairs = outboundPairs(context, options);
+  if (isEmptyRecord(carrier)) {
+    // The common case of a call with no headers of its own: nothing to merge with.
+    const record = carrier as Record<string, string>;
+    for (let index = 0; index + 1 < pairs.length; index += 2) {
+      record[pairs[index] as string] = pairs[index + 1] as string;
+    }
+    return carrier;
+  }
   const target = headerTarget(carrier);
-  const hasIdentity = TRACE_IDENTITY_HEADERS.some((name) => target.get(name) !== undefined);
-  for (const name in headers) {
-    if (hasIdentity && TRACE_IDENTITY.has(name)) continue;
-    const value = headers[name];
-    if (value === undefined || target.get(name) !== undefined) continue;
-    target.set(name, value);
+  let hasIdentity = false;
+  for (const name of TRACE_IDENTITY_HEADERS) {
+    if (target.has(name)) {
+      hasIdentity = true;
+      break;
+    }
+  }
+  for (let index = 0; index + 1 < pairs.length; index += 2) {
+    const name = pairs[index] as string;
+    if ((hasIdentity && TRACE_IDENTITY.has(name)) || target.has(name)) continue;
+    target.set(name, pairs[index + 1] as string);
   }
   return carrier;
+}
+
+function isEmptyRecord(carrier: WritableHeaderCarrier): boolean {
+  if (Array.isArray(carrier) || Object.getPrototypeOf(carrier) !== Object.prototype) return false;
+  for (const _key in carrier) return false;
+  return true;
 }

@@ -102,6 +102,40 @@ export interface ResolvedOptions {
   readonly forwardExact: ReadonlyMap<string, number>;
   /** Extra header prefixes with their length cap. */
   readonly forwardPrefixes: readonly (readonly [prefix: string, maxLength: number])[];
+  /**
+   * A filter over the (first letter, length) of every header name hoptrace reads; see
+   * {@link mightBeWanted}. Turns away `host`, `accept`, `x-forwarded-for`… before any string work.
+   */
+  readonly wantedShapes: Uint8Array;
+}
+
+const SHAPE_LENGTHS = 64;
+
+function shapeIndex(initial: number, length: number): number {
+  return (initial & 0x7f) * SHAPE_LENGTHS + (length < SHAPE_LENGTHS ? length : SHAPE_LENGTHS - 1);
+}
+
+function wantedShapes(
+  names: Iterable<string>,
+  prefixes: readonly (readonly [string, number])[],
+): Uint8Array {
+  const shapes = new Uint8Array(128 * SHAPE_LENGTHS);
+  for (const name of names) shapes[shapeIndex(name.charCodeAt(0) | 0x20, name.length)] = 1;
+  for (const [prefix] of prefixes) {
+    for (let length = prefix.length; length < SHAPE_LENGTHS; length++) {
+      shapes[shapeIndex(prefix.charCodeAt(0) | 0x20, length)] = 1;
+    }
+  }
+  return shapes;
+}
+
+/**
+ * Whether a header name (in any case) might be one hoptrace reads, judged by its first letter
+ * and length alone. `false` is certain; `true` still needs a name comparison.
+ */
+export function mightBeWanted(options: ResolvedOptions, name: string): boolean {
+  const initial = name.charCodeAt(0) | 0x20;
+  return initial < 0x80 && options.wantedShapes[shapeIndex(initial, name.length)] === 1;
 }
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -270,6 +304,10 @@ export function resolveOptions(options: HoptraceOptions = {}): ResolvedOptions {
     startTrace,
     forwardExact,
     forwardPrefixes,
+    wantedShapes: wantedShapes(
+      [requestIdHeader, ...RESERVED, ...forwardExact.keys()],
+      forwardPrefixes,
+    ),
   });
   cache.set(options, resolved);
   return resolved;

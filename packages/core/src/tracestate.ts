@@ -153,6 +153,25 @@ function isValue(value: string, start: number, end: number): boolean {
  */
 export function parseTracestate(value: string): TracestateEntry[] | undefined {
   const entries: TracestateEntry[] = [];
+  return scanTracestate(value, entries) ? entries : undefined;
+}
+
+/**
+ * Whether `value` is a valid `tracestate` (the same rules as {@link parseTracestate}), without
+ * building the entries: the engine only needs the verdict to forward the header as received.
+ *
+ * @example
+ * ```ts
+ * isValidTracestate('rojo=00f067aa0ba902b7,congo=t61rcWkgMzE'); // true
+ * isValidTracestate('Rojo=1'); // false
+ * ```
+ */
+export function isValidTracestate(value: string): boolean {
+  return scanTracestate(value, undefined);
+}
+
+/** Validates `value` member by member; collects the entries into `entries` when given one. */
+function scanTracestate(value: string, entries: TracestateEntry[] | undefined): boolean {
   const length = value.length;
   let memberCount = 0;
   let start = 0;
@@ -169,22 +188,23 @@ export function parseTracestate(value: string): TracestateEntry[] | undefined {
     }
     if (memberStart < memberEnd) {
       memberCount++;
-      if (memberCount > TRACESTATE_MAX_MEMBERS) return undefined;
+      if (memberCount > TRACESTATE_MAX_MEMBERS) return false;
       // Searching past memberEnd is harmless: the member is then invalid and parsing stops.
       const equals = value.indexOf('=', memberStart);
-      if (equals === -1 || equals >= memberEnd) return undefined;
+      if (equals === -1 || equals >= memberEnd) return false;
       if (!isKey(value, memberStart, equals) || !isValue(value, equals + 1, memberEnd)) {
-        return undefined;
+        return false;
       }
-      const key = value.slice(memberStart, equals);
-      if (!hasKey(entries, key)) entries.push([key, value.slice(equals + 1, memberEnd)]);
+      if (entries !== undefined) {
+        const key = value.slice(memberStart, equals);
+        if (!hasKey(entries, key)) entries.push([key, value.slice(equals + 1, memberEnd)]);
+      }
     }
     start = end + 1;
   }
-  return entries;
+  return true;
 }
 
-/** At most 32 entries: a linear scan beats allocating a Set per request. */
 function hasKey(entries: readonly TracestateEntry[], key: string): boolean {
   for (const entry of entries) {
     if (entry[0] === key) return true;

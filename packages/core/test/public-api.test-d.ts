@@ -1,0 +1,81 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { describe, expectTypeOf, it } from 'vitest';
+import {
+  type B3Context,
+  createHoptrace,
+  extract,
+  getContext,
+  getRequestId,
+  type HeaderCarrier,
+  type HoptraceOptions,
+  hoptraceHandler,
+  injectHeaders,
+  outboundHeaders,
+  parseB3Single,
+  parseTraceparent,
+  type Rejection,
+  runWithContext,
+  type Sampling,
+  type TraceContext,
+  type Traceparent,
+  tryGetContext,
+} from '../src/index.js';
+
+describe('public types', () => {
+  it('extract takes every carrier and returns a TraceContext', () => {
+    expectTypeOf(extract).parameter(0).toEqualTypeOf<HeaderCarrier>();
+    expectTypeOf(extract({} as IncomingMessage['headers'])).toEqualTypeOf<TraceContext>();
+    expectTypeOf(extract(new Headers())).toEqualTypeOf<TraceContext>();
+    expectTypeOf(extract(['x-request-id', 'a'])).toEqualTypeOf<TraceContext>();
+    expectTypeOf(extract([Buffer.from('b3'), Buffer.from('0')])).toEqualTypeOf<TraceContext>();
+  });
+
+  it('TraceContext is read-only and precise', () => {
+    expectTypeOf<TraceContext['requestId']>().toEqualTypeOf<string>();
+    expectTypeOf<TraceContext['traceId']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<TraceContext['sampling']>().toEqualTypeOf<Sampling>();
+    expectTypeOf<TraceContext['sampled']>().toEqualTypeOf<boolean | undefined>();
+    expectTypeOf<TraceContext['rejected']>().toEqualTypeOf<readonly Rejection[]>();
+    const context = {} as TraceContext;
+    // @ts-expect-error the context is immutable
+    context.requestId = 'x';
+  });
+
+  it('options are checked by the compiler', () => {
+    expectTypeOf<HoptraceOptions['mode']>().toEqualTypeOf<'forward' | 'child' | undefined>();
+    // @ts-expect-error unknown mode
+    extract({}, { mode: 'parallel' });
+    // @ts-expect-error unknown format
+    extract({}, { formats: ['b3'] });
+    extract({}, { trustRequestId: (request) => request.remoteAddress === '127.0.0.1' });
+  });
+
+  it('injectHeaders returns the carrier it was given', () => {
+    const context = {} as TraceContext;
+    expectTypeOf(injectHeaders(context, new Headers())).toEqualTypeOf<Headers>();
+    expectTypeOf(injectHeaders(context, {} as Record<string, string>)).toEqualTypeOf<
+      Record<string, string>
+    >();
+    expectTypeOf(outboundHeaders(context)).toEqualTypeOf<Record<string, string>>();
+  });
+
+  it('the context accessors', () => {
+    expectTypeOf(getContext()).toEqualTypeOf<TraceContext>();
+    expectTypeOf(tryGetContext()).toEqualTypeOf<TraceContext | undefined>();
+    expectTypeOf(getRequestId()).toEqualTypeOf<string | undefined>();
+    expectTypeOf(runWithContext({} as TraceContext, () => 42)).toEqualTypeOf<number>();
+  });
+
+  it('codecs are pure parse/format pairs', () => {
+    expectTypeOf(parseB3Single).returns.toEqualTypeOf<B3Context | undefined>();
+    expectTypeOf(parseTraceparent).returns.toEqualTypeOf<Traceparent | undefined>();
+  });
+
+  it('hoptraceHandler keeps the listener type', () => {
+    const listener = (_request: IncomingMessage, _response: ServerResponse) => {};
+    expectTypeOf(hoptraceHandler(listener)).parameters.toEqualTypeOf<
+      [IncomingMessage, ServerResponse]
+    >();
+    expectTypeOf(createHoptrace().extract).returns.toEqualTypeOf<TraceContext>();
+  });
+});
