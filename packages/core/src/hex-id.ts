@@ -1,6 +1,5 @@
 import { randomFillSync } from 'node:crypto';
 
-const ALL_ZERO = /^0+$/;
 const NOT_HEX = 0xff;
 /** Lower-case hex digit value by character code, {@link NOT_HEX} for anything else. */
 const LOWER_HEX_VALUE = new Uint8Array(128).fill(NOT_HEX);
@@ -48,15 +47,20 @@ export function isHexId(value: string, length: number): boolean {
 const recent: string[] = ['', '', '', ''];
 let recentNext = 0;
 
-const POOL_SIZE = 4096;
+const POOL_SIZE = 16_384;
 const pool = Buffer.allocUnsafe(POOL_SIZE);
 let poolOffset = POOL_SIZE;
+/** Two lower-case hex digits per byte value. */
+const BYTE_HEX: readonly string[] = Array.from({ length: 256 }, (_unused, byte) =>
+  byte.toString(16).padStart(2, '0'),
+);
 
 /**
  * A random, non-zero ID of `bytes` bytes as lower-case hex (`bytes * 2` characters).
  *
- * Random bytes are drawn from `crypto.randomFillSync` in 4 KiB batches: one system call serves
- * hundreds of IDs, which keeps ID generation off the per-request cost.
+ * Random bytes come from `crypto.randomFillSync` in 16 KiB batches (one system call serves two
+ * thousand span IDs) and are turned into hex through a byte table, which is cheaper than
+ * `Buffer#toString('hex')` for 8 or 16 bytes: ID generation stays off the per-call cost.
  *
  * @example
  * ```ts
@@ -70,8 +74,14 @@ export function randomHexId(bytes: 8 | 16): string {
       randomFillSync(pool);
       poolOffset = 0;
     }
-    const id = pool.toString('hex', poolOffset, poolOffset + bytes);
+    let id = '';
+    let nonZero = 0;
+    for (let index = poolOffset; index < poolOffset + bytes; index++) {
+      const byte = pool[index] as number;
+      nonZero |= byte;
+      id += BYTE_HEX[byte];
+    }
     poolOffset += bytes;
-    if (!ALL_ZERO.test(id)) return id;
+    if (nonZero !== 0) return id;
   }
 }

@@ -29,4 +29,4 @@ cjs.runWithContext(cjs.extract({ 'x-request-id': 'from-cjs' }), () => {
     'the ESM build sees the context opened by the CJS build',
   );
 });
-console.log('smoke (esm + cjs): ok');
+console.log(`smoke (esm + cjs) on Node ${process.version}: ok`);
