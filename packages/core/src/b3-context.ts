@@ -29,13 +29,18 @@ export interface B3Identity {
   readonly spanId: string;
   /** 16 lower-case hex; absent on a root span. */
   readonly parentSpanId?: string | undefined;
+  /** The sampling decision that travels with the IDs. */
   readonly sampling: Sampling;
 }
 
 /** A B3 context that only carries a sampling decision (`b3: 0`, `b3: 1`, `b3: d`). */
 export interface B3SamplingOnly {
+  /** Never set: a sampling-only context carries no IDs. */
   readonly traceId?: undefined;
+  /** Never set. */
   readonly spanId?: undefined;
+  /** Never set. */
   readonly parentSpanId?: undefined;
+  /** The decision: accept (`1`), deny (`0`) or debug (`d`). */
   readonly sampling: Sampling;
 }

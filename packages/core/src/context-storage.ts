@@ -31,6 +31,11 @@ const storage = createStorage();
  * The process-wide AsyncLocalStorage that holds the current {@link TraceContext}. For adapters
  * that must re-enter a context (Fastify after body parsing); applications use
  * {@link runWithContext} and {@link getContext}.
+ *
+ * @example
+ * ```ts
+ * contextStorage().enterWith(context); // what an adapter does where no callback can wrap the rest
+ * ```
  */
 export function contextStorage(): AsyncLocalStorage<TraceContext> {
   return storage;
@@ -64,12 +69,26 @@ export function getContext(): TraceContext {
   return context;
 }
 
-/** The current trace context, or `undefined` outside a request. */
+/**
+ * The current trace context, or `undefined` outside a request.
+ *
+ * @example
+ * ```ts
+ * const requestId = tryGetContext()?.requestId ?? 'startup';
+ * ```
+ */
 export function tryGetContext(): TraceContext | undefined {
   return storage.getStore();
 }
 
-/** The current request ID, or `undefined` outside a request. */
+/**
+ * The current request ID, or `undefined` outside a request. The cheapest way to tag a log line.
+ *
+ * @example
+ * ```ts
+ * const logger = pino({ mixin: () => ({ requestId: getRequestId() }) });
+ * ```
+ */
 export function getRequestId(): string | undefined {
   return storage.getStore()?.requestId;
 }

@@ -30,6 +30,15 @@ export class HoptraceOptionsError extends TypeError {
 /**
  * Thrown by `getContext()` when called outside a request (no context is active). Use
  * `tryGetContext()` where running outside a request is expected.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   getContext();
+ * } catch (error) {
+ *   if (NoActiveContextError.isInstance(error)) startBackgroundTrace();
+ * }
+ * ```
  */
 export class NoActiveContextError extends Error {
   constructor() {

@@ -90,15 +90,21 @@ describe('extract: request ID', () => {
     expect(extract({ 'x-request-id': 'a' }, throwing).untrustedRequestId).toBe('a');
   });
 
-  it('uses a custom generator, and falls back to UUIDs when it returns an invalid ID or throws', () => {
+  it('uses a custom generator, and falls back to UUIDs when it later returns an invalid ID or throws', () => {
     expect(extract({}, { generateRequestId: () => 'job-1' }).requestId).toBe('job-1');
-    expect(extract({}, { generateRequestId: () => 'bad id' }).requestId).toMatch(UUID);
-    const throwing = {
+    // Valid when checked at construction, broken afterwards: requests must still get an ID.
+    let calls = 0;
+    const flaky = {
       generateRequestId: (): string => {
+        calls++;
+        if (calls === 1) return 'checked-ok';
+        if (calls === 2) return 'bad id';
         throw new Error('boom');
       },
     };
-    expect(extract({}, throwing).requestId).toMatch(UUID);
+    expect(extract({}, flaky).requestId).toMatch(UUID);
+    expect(extract({}, flaky).requestId).toMatch(UUID);
+    expect(calls).toBe(3);
   });
 });
 
@@ -139,6 +145,29 @@ describe('extract: carriers', () => {
     const context = extract(hostile);
     expect(context.requestIdSource).toBe('generated');
     expect(context.traceSource).toBe('generated');
+  });
+
+  it('skips values of the wrong type in Headers-like carriers, Maps and raw arrays', () => {
+    const map = new Map<string, unknown>([
+      ['x-request-id', 123],
+      ['b3', Buffer.from('1')],
+      ['traceparent', null],
+      ['baggage', {}],
+    ]);
+    const fromMap = extract(map as unknown as HeaderCarrier);
+    expect(fromMap.requestId).toBe('123');
+    expect(fromMap.rejected).toEqual([]);
+    const raw = [
+      'x-request-id',
+      'abc',
+      'b3',
+      1,
+      null,
+      'x',
+      ['a', 'b'],
+      'c',
+    ] as unknown as HeaderCarrier;
+    expect(extract(raw).requestId).toBe('abc');
   });
 
   it('ignores values of the wrong type in a record', () => {
@@ -277,7 +306,7 @@ describe('extract: trace identity', () => {
     expect(context.rejected[0]).toMatchObject({ header: 'traceparent', reason: 'multiple-values' });
   });
 
-  it('keeps tracestate only when its traceparent is the trace being used', () => {
+  it('drops a traceparent (and its tracestate) that names another trace than the one in use', () => {
     const context = extract({
       'x-b3-traceid': TRACE_128,
       'x-b3-spanid': SPAN,
@@ -286,7 +315,79 @@ describe('extract: trace identity', () => {
     });
     expect(context.traceSource).toBe('b3-multi');
     expect(context.tracestate).toBeUndefined();
-    expect(context.incoming.tracestate).toBe('a=b');
+    expect(context.incoming.traceparent).toBeUndefined();
+    expect(context.incoming.tracestate).toBeUndefined();
+    expect(context.rejected).toEqual([
+      { header: 'traceparent', reason: 'conflicting', length: 55 },
+      { header: 'tracestate', reason: 'orphaned', length: 3 },
+    ]);
+  });
+
+  it('keeps a traceparent that carries the same trace as B3, 64-bit IDs padded', () => {
+    const context = extract({
+      b3: `${TRACE_64}-${SPAN}-1`,
+      traceparent: `00-0000000000000000${TRACE_64}-${SPAN}-01`,
+      tracestate: 'a=b',
+    });
+    expect(context.traceSource).toBe('b3-single');
+    expect(context.tracestate).toBe('a=b');
+    expect(context.rejected).toEqual([]);
+  });
+
+  it('uses the x-b3-* identity with the sampling of a sampling-only b3 header', () => {
+    const context = extract({
+      b3: '0',
+      'x-b3-traceid': TRACE_128,
+      'x-b3-spanid': SPAN,
+      'x-b3-sampled': '1',
+    });
+    expect(context).toMatchObject({
+      traceId: TRACE_128,
+      spanId: SPAN,
+      sampling: 'deny',
+      traceSource: 'b3-multi',
+    });
+    expect(context.rejected).toEqual([]);
+  });
+
+  it('drops a B3 single header naming another trace than the multi headers', () => {
+    const context = extract({
+      b3: `${TRACE_128}-${SPAN}-1`,
+      'x-b3-traceid': TRACE_64,
+      'x-b3-spanid': PARENT,
+    });
+    expect(context.traceSource).toBe('b3-single');
+    expect(context.incoming['x-b3-traceid']).toBeUndefined();
+    expect(context.rejected).toEqual([{ header: 'x-b3-*', reason: 'conflicting', length: 32 }]);
+  });
+
+  it('forwards X-B3-Sampled as 1/0 even when it arrived as true/false, and ignores Flags: 0 alone', () => {
+    const context = extract({
+      'x-b3-traceid': TRACE_128,
+      'x-b3-spanid': SPAN,
+      'x-b3-sampled': 'true',
+    });
+    expect(context.incoming['x-b3-sampled']).toBe('1');
+    const flagsOnly = extract({ 'x-b3-flags': '0' });
+    expect(flagsOnly.rejected).toEqual([]);
+    expect(flagsOnly.traceSource).toBe('generated');
+  });
+
+  it('rejects a tracestate longer than 8192 characters', () => {
+    const padded = `a=1${' ,'.repeat(5000)}`;
+    const context = extract({ traceparent: TRACEPARENT, tracestate: padded });
+    expect(context.tracestate).toBeUndefined();
+    expect(context.rejected).toEqual([
+      { header: 'tracestate', reason: 'too-long', length: padded.length },
+    ]);
+  });
+
+  it('reports comma-joined traceparent values as multiple values, and freezes each rejection', () => {
+    const context = extract({ traceparent: `${TRACEPARENT}, ${TRACEPARENT}` });
+    expect(context.rejected).toEqual([
+      { header: 'traceparent', reason: 'multiple-values', length: 112 },
+    ]);
+    expect(Object.isFrozen(context.rejected[0])).toBe(true);
   });
 
   it('starts a new trace when none arrived, or leaves it empty with startTrace: false', () => {

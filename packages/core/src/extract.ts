@@ -22,6 +22,7 @@ import { OT_SPAN_CONTEXT_MAX_LENGTH, parseOtSpanContext } from './x-ot-span-cont
 
 /** What the adapter knows about the request besides its headers, for `trustRequestId`. */
 export interface ExtractRequestInfo {
+  /** The peer's address (`request.socket.remoteAddress`), e.g. `127.0.0.6` for an Istio sidecar. */
   readonly remoteAddress?: string | undefined;
   /** The framework's request object, handed to a `trustRequestId` function. */
   readonly request?: unknown;
@@ -120,16 +121,18 @@ class Findings {
   readonly incoming: Record<string, string> = {};
 
   reject(header: string, value: string, maxLength: number, commaMeansMultiple = false): undefined {
-    this.rejected.push({
-      header,
-      reason: rejectionReason(value, maxLength, commaMeansMultiple),
-      length: value.length,
-    });
+    this.rejected.push(
+      Object.freeze({
+        header,
+        reason: rejectionReason(value, maxLength, commaMeansMultiple),
+        length: value.length,
+      }),
+    );
     return undefined;
   }
 
   rejectAs(header: string, reason: Rejection['reason'], length: number): undefined {
-    this.rejected.push({ header, reason, length });
+    this.rejected.push(Object.freeze({ header, reason, length }));
     return undefined;
   }
 }
@@ -161,6 +164,7 @@ function firstValue(values: RawValues): string | undefined {
 const B3_SINGLE_MAX_LENGTH = 68;
 const B3_MULTI_MAX_LENGTH = 32;
 const TRACEPARENT_MAX_LENGTH = 512;
+/** W3C Trace Context §3.3.1.5 asks for at least 512; 32 full members need about 16 KiB. */
 const TRACESTATE_MAX_LENGTH = 8192;
 
 function extractRequestId(
@@ -197,11 +201,13 @@ function safeTrust<T>(trust: (request: T) => boolean, request: T): boolean {
   }
 }
 
-function extractB3(
-  values: IncomingValues,
-  options: ResolvedOptions,
-  findings: Findings,
-): [B3Context, TraceSource] | undefined {
+/** What each B3 encoding of a request held, when valid. */
+interface B3Found {
+  readonly single: B3Context | undefined;
+  readonly multi: B3Context | undefined;
+}
+
+function extractB3(values: IncomingValues, options: ResolvedOptions, findings: Findings): B3Found {
   let single: B3Context | undefined;
   if (values.b3 !== undefined && options.formats.has('b3-single')) {
     const raw = firstValue(values.b3) ?? '';
@@ -211,39 +217,40 @@ function extractB3(
   }
 
   let multi: B3Context | undefined;
-  const multiPresent =
-    values.traceId !== undefined ||
-    values.spanId !== undefined ||
-    values.parentSpanId !== undefined ||
-    values.sampled !== undefined ||
-    values.flags !== undefined;
-  if (multiPresent && options.formats.has('b3-multi')) {
-    const raw: B3MultiHeaders = {
-      traceId: firstValue(values.traceId),
-      spanId: firstValue(values.spanId),
-      parentSpanId: firstValue(values.parentSpanId),
-      sampled: firstValue(values.sampled),
-      flags: firstValue(values.flags),
-    };
+  const raw: B3MultiHeaders = {
+    traceId: firstValue(values.traceId),
+    spanId: firstValue(values.spanId),
+    parentSpanId: firstValue(values.parentSpanId),
+    sampled: firstValue(values.sampled),
+    flags: firstValue(values.flags),
+  };
+  // X-B3-Flags other than 1 "can be ignored" (B3 README): alone, it is as good as absent.
+  const meaningful =
+    raw.traceId !== undefined ||
+    raw.spanId !== undefined ||
+    raw.parentSpanId !== undefined ||
+    raw.sampled !== undefined ||
+    raw.flags === '1';
+  if (meaningful && options.formats.has('b3-multi')) {
     multi = parseB3Multi(raw);
     if (multi === undefined) {
       rejectB3Multi(raw, findings);
     } else {
-      // Forward the received values of the headers that carry meaning: an ignored X-B3-Flags
-      // (anything but 1) or a Sampled beside debug would only confuse the next hop.
       const { incoming } = findings;
       if (raw.traceId !== undefined) incoming[B3_MULTI_HEADER_NAMES.traceId] = raw.traceId;
       if (raw.spanId !== undefined) incoming[B3_MULTI_HEADER_NAMES.spanId] = raw.spanId;
-      if (raw.parentSpanId !== undefined)
+      if (raw.parentSpanId !== undefined) {
         incoming[B3_MULTI_HEADER_NAMES.parentSpanId] = raw.parentSpanId;
+      }
+      // Forwarded as the spec spells it: debug as Flags alone (no Sampled beside it), and a
+      // legacy `true`/`false` as 1/0 ("you shouldn't encode X-B3-Sampled as true or false").
       if (multi.sampling === 'debug') incoming[B3_MULTI_HEADER_NAMES.flags] = '1';
-      else if (raw.sampled !== undefined) incoming[B3_MULTI_HEADER_NAMES.sampled] = raw.sampled;
+      else if (multi.sampling !== 'defer') {
+        incoming[B3_MULTI_HEADER_NAMES.sampled] = multi.sampling === 'accept' ? '1' : '0';
+      }
     }
   }
-  // B3 README: "the single header variant takes precedence over the multiple header one".
-  if (single !== undefined) return [single, 'b3-single'];
-  if (multi !== undefined) return [multi, 'b3-multi'];
-  return undefined;
+  return { single, multi };
 }
 
 /**
@@ -277,7 +284,8 @@ function extractTraceparent(
     const raw = onlyValue('traceparent', values.traceparent, findings);
     if (raw !== undefined) {
       traceparent = parseTraceparent(raw);
-      if (traceparent === undefined) findings.reject('traceparent', raw, TRACEPARENT_MAX_LENGTH);
+      if (traceparent === undefined)
+        findings.reject('traceparent', raw, TRACEPARENT_MAX_LENGTH, true);
       else findings.incoming.traceparent = raw;
     }
   }
@@ -287,6 +295,10 @@ function extractTraceparent(
     if (traceparent === undefined) {
       // §3.3: without a valid traceparent, tracestate is not propagated.
       findings.rejectAs('tracestate', 'orphaned', joined.length);
+    } else if (joined.length > TRACESTATE_MAX_LENGTH) {
+      // 32 members of at most 513 characters fit well within this; more is padding (empty
+      // members, OWS) that would ride on every outbound call.
+      findings.rejectAs('tracestate', 'too-long', joined.length);
     } else if (!isValidTracestate(joined)) {
       findings.reject('tracestate', joined, TRACESTATE_MAX_LENGTH);
     } else {
@@ -302,7 +314,7 @@ function extractOpaque(values: IncomingValues, options: ResolvedOptions, finding
     if (raw !== undefined) {
       const valid = parseOtSpanContext(raw);
       if (valid === undefined)
-        findings.reject('x-ot-span-context', raw, OT_SPAN_CONTEXT_MAX_LENGTH);
+        findings.reject('x-ot-span-context', raw, OT_SPAN_CONTEXT_MAX_LENGTH, true);
       else findings.incoming['x-ot-span-context'] = valid;
     }
   }
@@ -387,6 +399,22 @@ export function extractResolved(
   resolved: ResolvedOptions,
   info?: ExtractRequestInfo,
 ): TraceContext {
+  try {
+    return extractFrom(headers, resolved, info);
+  } catch {
+    // Unreachable by design; should a carrier defeat every check, the request still goes on,
+    // with a context of its own rather than an exception.
+    return extractFrom(NO_HEADERS, resolved, undefined);
+  }
+}
+
+const NO_HEADERS: HeaderCarrier = Object.freeze({});
+
+function extractFrom(
+  headers: HeaderCarrier,
+  resolved: ResolvedOptions,
+  info: ExtractRequestInfo | undefined,
+): TraceContext {
   const findings = new Findings();
   let values = new IncomingValues(resolved);
   try {
@@ -397,20 +425,25 @@ export function extractResolved(
   }
 
   const requestId = extractRequestId(values.requestId, resolved, findings, headers, info);
-  const b3 = extractB3(values, resolved, findings);
+  const { single, multi } = extractB3(values, resolved, findings);
   const traceparent = extractTraceparent(values, resolved, findings);
   extractOpaque(values, resolved, findings);
+
+  // B3 README: "the single header variant takes precedence over the multiple header one when
+  // extracting fields". A single header with no IDs (`b3: 0`) has only the sampling field to give.
+  const b3 = single !== undefined ? single : multi;
+  const identity =
+    single?.traceId !== undefined ? single : multi?.traceId !== undefined ? multi : undefined;
+  const sampling: Sampling =
+    b3?.sampling ?? (traceparent ? traceparentSampling(traceparent) : 'defer');
 
   let traceId: string | undefined;
   let spanId: string | undefined;
   let parentSpanId: string | undefined;
   let traceSource: TraceSource | undefined;
-  const sampling: Sampling =
-    b3?.[0].sampling ?? (traceparent ? traceparentSampling(traceparent) : 'defer');
-
-  if (b3 !== undefined && b3[0].traceId !== undefined) {
-    ({ traceId, spanId, parentSpanId } = b3[0]);
-    traceSource = b3[1];
+  if (identity !== undefined) {
+    ({ traceId, spanId, parentSpanId } = identity);
+    traceSource = identity === single ? 'b3-single' : 'b3-multi';
   } else if (traceparent !== undefined) {
     traceId = traceparent.traceId;
     spanId = traceparent.parentId;
@@ -420,14 +453,7 @@ export function extractResolved(
     spanId = randomHexId(8);
     traceSource = 'generated';
   }
-
-  // tracestate belongs to the traceparent's trace; it is kept only when that trace is the one used.
-  const tracestate =
-    findings.incoming.tracestate !== undefined &&
-    traceparent !== undefined &&
-    sameTrace(traceparent.traceId, traceId)
-      ? findings.incoming.tracestate
-      : undefined;
+  if (traceId !== undefined) dropConflicts(findings, traceId, single, multi, traceparent);
 
   return Object.freeze({
     requestId: requestId.requestId,
@@ -440,14 +466,57 @@ export function extractResolved(
     sampled: isSampled(sampling),
     debug: sampling === 'debug',
     traceSource,
-    tracestate,
+    tracestate: findings.incoming.tracestate,
     baggage: findings.incoming.baggage,
     incoming: Object.freeze(findings.incoming),
     rejected: findings.rejected.length === 0 ? NO_REJECTIONS : Object.freeze(findings.rejected),
   });
 }
 
-/** Whether a W3C 32-hex trace ID and a B3 trace ID (16 or 32 hex) name the same trace. */
+/**
+ * Headers that name another trace than the one in use are not forwarded: a hop must not carry two
+ * traces, and a `tracestate` belongs to its `traceparent`'s trace (W3C Trace Context §3.3).
+ */
+function dropConflicts(
+  findings: Findings,
+  traceId: string,
+  single: B3Context | undefined,
+  multi: B3Context | undefined,
+  traceparent: Traceparent | undefined,
+): void {
+  const { incoming } = findings;
+  const padded = traceId.padStart(32, '0');
+  if (single?.traceId !== undefined && !sameTrace(padded, single.traceId)) {
+    findings.rejectAs('b3', 'conflicting', incoming.b3?.length ?? 0);
+    delete incoming.b3;
+  }
+  if (multi?.traceId !== undefined && !sameTrace(padded, multi.traceId)) {
+    let length = 0;
+    for (const name of Object.values(B3_MULTI_HEADER_NAMES)) {
+      length += incoming[name]?.length ?? 0;
+      delete incoming[name];
+    }
+    findings.rejectAs('x-b3-*', 'conflicting', length);
+  }
+  if (traceparent !== undefined && !sameTrace(traceparent.traceId, traceId)) {
+    findings.rejectAs('traceparent', 'conflicting', incoming.traceparent?.length ?? 0);
+    delete incoming.traceparent;
+    if (incoming.tracestate !== undefined) {
+      findings.rejectAs('tracestate', 'orphaned', incoming.tracestate.length);
+      delete incoming.tracestate;
+    }
+  }
+}
+
+/**
+ * Whether a W3C 32-hex trace ID and a B3 trace ID (16 or 32 hex) name the same trace: a 64-bit
+ * B3 ID is the W3C ID left-padded with zeros (W3C Trace Context §3.2.2.3).
+ *
+ * @example
+ * ```ts
+ * sameTrace('000000000000000080f198ee56343ba8', '80f198ee56343ba8'); // true
+ * ```
+ */
 export function sameTrace(w3cTraceId: string, traceId: string | undefined): boolean {
   if (traceId === undefined) return false;
   if (traceId.length === 32) return traceId === w3cTraceId;

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import {
+  Agent,
   createServer,
   request as httpRequest,
   type IncomingHttpHeaders,
@@ -87,7 +88,48 @@ describe('hoptraceHandler', () => {
     expect(result.headers['x-correlation-id']).toBe('corr-9');
   });
 
-  it('validates options when wrapping, not per request', () => {
+  it('keeps the context in body and finish listeners, on keep-alive sockets too', async () => {
+    const finished: string[] = [];
+    const port = await start((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => {
+        body += `${getContext().requestId}:${chunk.length};`;
+      });
+      request.on('end', () => {
+        response.on('finish', () => finished.push(getContext().requestId));
+        response.end(`${body}end:${getContext().requestId}`);
+      });
+    });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (const id of ['post-1', 'post-2', 'post-3']) {
+        const result = await new Promise<string>((resolve, reject) => {
+          const outgoing = httpRequest(
+            { host: '127.0.0.1', port, method: 'POST', agent, headers: { 'x-request-id': id } },
+            (response) => {
+              let text = '';
+              response.setEncoding('utf8');
+              response.on('data', (chunk: string) => {
+                text += chunk;
+              });
+              response.on('end', () => resolve(text));
+            },
+          );
+          outgoing.on('error', reject);
+          outgoing.end('x'.repeat(100_000));
+        });
+        expect(result).toMatch(new RegExp(`^(${id}:\\d+;)+end:${id}$`));
+      }
+    } finally {
+      agent.destroy();
+    }
+    expect(finished).toEqual(['post-1', 'post-2', 'post-3']);
+  });
+
+  it('validates options and the listener when wrapping, not per request', () => {
     expect(() => hoptraceHandler(() => {}, { mode: 'parallel' as never })).toThrow(/option "mode"/);
+    expect(() => hoptraceHandler(42 as never)).toThrow(
+      /option "handler" must be a request listener/,
+    );
   });
 });

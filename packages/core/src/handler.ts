@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { bindEmitter } from './bind-emitter.js';
 import { runWithContext } from './context-storage.js';
+import { HoptraceOptionsError } from './errors.js';
 import { extractResolved } from './extract.js';
 import { type HoptraceOptions, resolveOptions } from './options.js';
 
@@ -11,8 +13,9 @@ export type RequestListener<
 
 /**
  * Wraps a `node:http` request listener: each request runs inside its trace context (read it with
- * `getContext()`), and the response carries the request ID under `requestIdHeader`, set before
- * the listener runs so that every response has it, whatever path answers.
+ * `getContext()`), also in listeners on the request and response (`data`, `end`, `finish`: see
+ * {@link bindEmitter}), and the response carries the request ID under `requestIdHeader`, set
+ * before the listener runs so that every response has it, whatever path answers.
  *
  * Options are validated here, once (throws {@link HoptraceOptionsError} naming a bad option).
  *
@@ -33,6 +36,12 @@ export function hoptraceHandler<
   handler: RequestListener<Request, Response>,
   options: HoptraceOptions = {},
 ): RequestListener<Request, Response> {
+  if (typeof handler !== 'function') {
+    throw new HoptraceOptionsError(
+      'handler',
+      `must be a request listener function, got ${typeof handler}`,
+    );
+  }
   const resolved = resolveOptions(options);
   const { requestIdHeader } = resolved;
   return function hoptraceRequestListener(request, response) {
@@ -41,6 +50,11 @@ export function hoptraceHandler<
       request,
     });
     if (!response.headersSent) response.setHeader(requestIdHeader, context.requestId);
-    return runWithContext(context, () => handler(request, response));
+    return runWithContext(context, () => {
+      // Body and finish events come from the socket's async context: bind their listeners to ours.
+      bindEmitter(request);
+      bindEmitter(response);
+      return handler(request, response);
+    });
   };
 }

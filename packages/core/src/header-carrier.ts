@@ -26,16 +26,28 @@ export type RawHeaders = readonly (string | Uint8Array)[];
 
 /** The part of the fetch `Headers` interface hoptrace uses. Names are case-insensitive. */
 export interface HeadersLike {
+  /** The value of `name` (repeated values joined with `, `), or `null`. */
   get(name: string): string | null;
+  /** Replaces every value of `name`. */
   set(name: string, value: string): void;
+  /** Whether `name` is present. */
   has(name: string): boolean;
+  /** Visits each header; fetch `Headers` gives lower-case names. */
   forEach(callback: (value: string, name: string) => void): void;
 }
 
 const latin1 = new TextDecoder('latin1');
 
-function headerText(value: string | Uint8Array): string {
-  return typeof value === 'string' ? value : latin1.decode(value);
+/** A raw header entry as text: strings as they are, bytes as latin1, anything else `undefined`. */
+function headerText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  return value instanceof Uint8Array ? latin1.decode(value) : undefined;
+}
+
+/** A record or Headers value as text; numbers become strings, anything else `undefined`. */
+function scalarText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  return typeof value === 'number' ? String(value) : undefined;
 }
 
 /** Whether `carrier` is a fetch `Headers` or looks like one. */
@@ -72,16 +84,17 @@ export function forEachHeader<State>(
   if (Array.isArray(carrier)) {
     const raw = carrier as RawHeaders;
     for (let index = 0; index + 1 < raw.length; index += 2) {
-      const name = raw[index];
-      const value = raw[index + 1];
-      if (name === undefined || value === undefined) continue;
-      visit(state, headerText(name), headerText(value));
+      const name = headerText(raw[index]);
+      const value = headerText(raw[index + 1]);
+      if (name !== undefined && value !== undefined) visit(state, name, value);
     }
     return;
   }
   if (isHeadersLike(carrier)) {
-    carrier.forEach((value, name) => {
-      visit(state, name, value);
+    // Anything with get/forEach qualifies (a Map too), so its entries are checked like a record's.
+    carrier.forEach((value: unknown, name: unknown) => {
+      const text = scalarText(value);
+      if (typeof name === 'string' && text !== undefined) visit(state, name, text);
     });
     return;
   }

@@ -16,8 +16,12 @@ export type WritableHeaderCarrier =
 
 /** The part of Node's `OutgoingMessage` (ClientRequest, ServerResponse) hoptrace uses. */
 export interface OutgoingHeadersLike {
+  /** The current value of `name`, as Node's `OutgoingMessage#getHeader`. */
   getHeader(name: string): string | string[] | number | undefined;
+  /** Sets `name`, as Node's `OutgoingMessage#setHeader`. */
   setHeader(name: string, value: string): unknown;
+  /** `true` once the headers went out; nothing can be added then. */
+  readonly headersSent?: boolean;
 }
 
 /** Uniform get/set over a {@link WritableHeaderCarrier}. Names passed in are lower-case. */
@@ -67,7 +71,8 @@ export function headerTarget(carrier: WritableHeaderCarrier): HeaderTarget {
       get: (name) => joined(carrier.getHeader(name)),
       has: (name) => carrier.getHeader(name) !== undefined,
       set: (name, value) => {
-        carrier.setHeader(name, value);
+        // Too late once the headers are out: setHeader would throw ERR_HTTP_HEADERS_SENT.
+        if (carrier.headersSent !== true) carrier.setHeader(name, value);
       },
     };
   }
@@ -76,12 +81,17 @@ export function headerTarget(carrier: WritableHeaderCarrier): HeaderTarget {
 }
 
 function rawTarget(raw: string[]): HeaderTarget {
-  const matches = (index: number, name: string): boolean => raw[index]?.toLowerCase() === name;
+  // Entries that are not strings (bytes, stray values) are never ours to match or replace.
+  const matches = (index: number, name: string): boolean => {
+    const entry: unknown = raw[index];
+    return typeof entry === 'string' && entry.toLowerCase() === name;
+  };
   return {
     get(name) {
       const values: string[] = [];
       for (let index = 0; index + 1 < raw.length; index += 2) {
-        if (matches(index, name)) values.push(raw[index + 1] ?? '');
+        const value: unknown = raw[index + 1];
+        if (matches(index, name) && typeof value === 'string') values.push(value);
       }
       return values.length === 0 ? undefined : values.join(', ');
     },

@@ -15,6 +15,7 @@ export {
 } from './b3-multi.js';
 export { formatB3Single, parseB3Single } from './b3-single.js';
 export { BAGGAGE_MAX_LENGTH, BAGGAGE_MAX_MEMBERS, parseBaggage } from './baggage.js';
+export { bindEmitter } from './bind-emitter.js';
 export {
   contextStorage,
   getContext,
@@ -68,8 +69,10 @@ export {
 } from './traceparent.js';
 export {
   formatTracestate,
+  isValidTracestate,
   parseTracestate,
   TRACESTATE_MAX_MEMBERS,
   type TracestateEntry,
+  truncateTracestate,
 } from './tracestate.js';
 export { OT_SPAN_CONTEXT_MAX_LENGTH, parseOtSpanContext } from './x-ot-span-context.js';

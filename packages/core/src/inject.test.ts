@@ -25,14 +25,15 @@ const envoyHeaders = {
 describe('outboundHeaders: forward mode', () => {
   it('forwards every valid incoming header byte for byte', () => {
     const options = { forwardHeaders: ['x-client-trace-id'] };
+    const sameTrace = `00-${TRACE_128}-${SPAN}-01`;
     const context = extract(
-      { ...envoyHeaders, b3: `${TRACE_64}-${SPAN}`, traceparent: TRACEPARENT, tracestate: 'a=1' },
+      { ...envoyHeaders, b3: `${TRACE_128}-${SPAN}`, traceparent: sameTrace, tracestate: 'a=1' },
       options,
     );
     expect(outboundHeaders(context, options)).toEqual({
       ...envoyHeaders,
-      b3: `${TRACE_64}-${SPAN}`,
-      traceparent: TRACEPARENT,
+      b3: `${TRACE_128}-${SPAN}`,
+      traceparent: sameTrace,
       tracestate: 'a=1',
     });
   });
@@ -176,6 +177,23 @@ describe('injectHeaders', () => {
     const names = raw.filter((_value, index) => index % 2 === 0).map((name) => name.toLowerCase());
     expect(new Set(names).size).toBe(names.length);
     expect(names).toContain('traceparent');
+  });
+
+  it('tolerates raw arrays holding bytes or stray values', () => {
+    const raw = [Buffer.from('accept'), Buffer.from('x'), ['a', 'b']] as unknown as string[];
+    expect(() => injectHeaders(context, raw)).not.toThrow();
+    expect(raw).toContain('x-request-id');
+  });
+
+  it('leaves a request whose headers were sent alone instead of throwing', () => {
+    const sent = {
+      headersSent: true,
+      getHeader: () => undefined,
+      setHeader: () => {
+        throw new Error('ERR_HTTP_HEADERS_SENT');
+      },
+    };
+    expect(() => injectHeaders(context, sent)).not.toThrow();
   });
 
   it('writes into a node:http ClientRequest before it is sent', () => {

@@ -100,3 +100,40 @@ describe('resolveOptions', () => {
     expect((thrown as Error).message).toMatch(message);
   });
 });
+
+describe('resolveOptions: what may never be configured', () => {
+  it.each([
+    ['forwardHeaders', { forwardHeaders: ['Content-Length'] }],
+    ['forwardHeaders', { forwardHeaders: ['transfer-encoding'] }],
+    ['forwardHeaders', { forwardHeaders: ['authorization'] }],
+    ['forwardHeaders', { forwardHeaders: ['proxy-*'] }],
+    ['requestIdHeader', { requestIdHeader: 'set-cookie' }],
+    ['requestIdHeader', { requestIdHeader: 'host' }],
+  ])('refuses framing, hop-by-hop and credential headers in %s', (option, options) => {
+    expect(() => resolveOptions(options)).toThrow(
+      new RegExp(`option "${option.replace(/[[\]]/g, '\\$&')}" must not name`),
+    );
+  });
+
+  it('calls a custom generator once to check it', () => {
+    expect(() => resolveOptions({ generateRequestId: () => 'bad\r\nid' })).toThrow(
+      /option "generateRequestId" must return/,
+    );
+    expect(() =>
+      resolveOptions({ generateRequestId: (async () => 'x') as unknown as () => string }),
+    ).toThrow(/option "generateRequestId" must return .* synchronously, got an object/);
+    expect(() =>
+      resolveOptions({
+        generateRequestId: () => {
+          throw new Error('no entropy');
+        },
+      }),
+    ).toThrow(/option "generateRequestId" threw when called: Error: no entropy/);
+  });
+
+  it('refuses an array as options', () => {
+    expect(() => resolveOptions([] as unknown as HoptraceOptions)).toThrow(
+      /option "options" must be an object/,
+    );
+  });
+});

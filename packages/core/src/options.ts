@@ -90,13 +90,28 @@ export interface HoptraceOptions {
   readonly forwardHeaderMaxLength?: number;
 }
 
-/** Options after validation and defaulting. Internal shape, shared by the engine. */
+/**
+ * Options after validation and defaulting, as `createHoptrace(options).options` exposes them.
+ * Adapters read `requestIdHeader` from here; the rest is the engine's working form.
+ *
+ * @example
+ * ```ts
+ * const { requestIdHeader } = createHoptrace({ requestIdHeader: 'X-Correlation-ID' }).options;
+ * // 'x-correlation-id'
+ * ```
+ */
 export interface ResolvedOptions {
+  /** Lower-cased {@link HoptraceOptions.requestIdHeader}. */
   readonly requestIdHeader: string;
+  /** {@link HoptraceOptions.generateRequestId}, checked once. */
   readonly generateRequestId: RequestIdGenerator;
+  /** {@link HoptraceOptions.trustRequestId}. */
   readonly trustRequestId: boolean | ((request: TrustRequest) => boolean);
+  /** {@link HoptraceOptions.formats} as a set. */
   readonly formats: ReadonlySet<HeaderFormat>;
+  /** {@link HoptraceOptions.mode}. */
   readonly mode: PropagationMode;
+  /** {@link HoptraceOptions.startTrace}. */
   readonly startTrace: boolean;
   /** Exact extra header names → length cap. */
   readonly forwardExact: ReadonlyMap<string, number>;
@@ -151,6 +166,31 @@ const RESERVED = new Set([
   'x-ot-span-context',
   'baggage',
 ]);
+/**
+ * Headers that must never be forwarded or written as a request ID: framing and hop-by-hop
+ * headers (RFC 9110 §7.6.1; forwarding them breaks requests or opens request smuggling) and
+ * credentials (forwarding them leaks them to every downstream service).
+ */
+const FORBIDDEN = new Set([
+  'host',
+  'content-length',
+  'content-type',
+  'content-encoding',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'te',
+  'trailer',
+  'upgrade',
+  'expect',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'proxy-connection',
+  'authorization',
+  'cookie',
+  'set-cookie',
+]);
+
 const KNOWN_OPTIONS = new Set([
   'requestIdHeader',
   'generateRequestId',
@@ -169,7 +209,14 @@ function headerName(option: string, value: unknown): string {
       `must be a valid HTTP header name, got ${describe(value)}`,
     );
   }
-  return value.toLowerCase();
+  const name = value.toLowerCase();
+  if (FORBIDDEN.has(name) || name.startsWith('proxy-')) {
+    throw new HoptraceOptionsError(
+      option,
+      `must not name "${name}": framing, hop-by-hop and credential headers are never propagated`,
+    );
+  }
+  return name;
 }
 
 function positiveInteger(option: string, value: unknown): number {
@@ -203,7 +250,7 @@ const cache = new WeakMap<HoptraceOptions, ResolvedOptions>();
  * ```
  */
 export function resolveOptions(options: HoptraceOptions = {}): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new HoptraceOptionsError('options', `must be an object, got ${describe(options)}`);
   }
   const cached = cache.get(options);
@@ -232,6 +279,7 @@ export function resolveOptions(options: HoptraceOptions = {}): ResolvedOptions {
       `must be a function, got ${describe(generator)}`,
     );
   }
+  if (generator !== generateRequestId) checkGenerator(generator);
 
   const trust = options.trustRequestId ?? true;
   if (typeof trust !== 'boolean' && typeof trust !== 'function') {
@@ -311,6 +359,25 @@ export function resolveOptions(options: HoptraceOptions = {}): ResolvedOptions {
   });
   cache.set(options, resolved);
   return resolved;
+}
+
+/**
+ * Calls a custom generator once, at construction, so that one returning a promise or IDs that
+ * fail validation is reported now, naming the option, rather than replaced silently per request.
+ */
+function checkGenerator(generator: RequestIdGenerator): void {
+  let sample: unknown;
+  try {
+    sample = generator();
+  } catch (error) {
+    throw new HoptraceOptionsError('generateRequestId', `threw when called: ${String(error)}`);
+  }
+  if (typeof sample !== 'string' || parseRequestId(sample) === undefined) {
+    throw new HoptraceOptionsError(
+      'generateRequestId',
+      `must return 1–200 characters of [A-Za-z0-9._~:;=+/@-] synchronously, got ${describe(sample)}`,
+    );
+  }
 }
 
 /**

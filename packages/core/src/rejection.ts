@@ -9,6 +9,8 @@
  * - `untrusted`: a valid request ID that the `trustRequestId` option refused.
  * - `orphaned`: valid on its own but depends on a header that was absent or rejected
  *   (`tracestate` without a valid `traceparent`, W3C Trace Context §3.3).
+ * - `conflicting`: valid, but names another trace than the one in use (a `traceparent` whose
+ *   trace ID differs from the B3 one); forwarding both would split the trace downstream.
  */
 export type RejectionReason =
   | 'empty'
@@ -17,7 +19,8 @@ export type RejectionReason =
   | 'multiple-values'
   | 'malformed'
   | 'untrusted'
-  | 'orphaned';
+  | 'orphaned'
+  | 'conflicting';
 
 /**
  * One incoming header that hoptrace dropped or replaced. The raw value is deliberately not kept:
@@ -31,6 +34,7 @@ export type RejectionReason =
 export interface Rejection {
   /** Lower-case header name. */
   readonly header: string;
+  /** Why it was dropped; see {@link RejectionReason}. */
   readonly reason: RejectionReason;
   /** Length in characters of the rejected value (all values joined, for repeated headers). */
   readonly length: number;

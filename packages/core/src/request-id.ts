@@ -44,13 +44,12 @@ for (const character of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
  * Accepts 1 to {@link REQUEST_ID_MAX_LENGTH} characters of `A-Z a-z 0-9 . _ ~ : ; = + / @ -`.
  * The ID is opaque: it is not required to be a UUID, because Envoy rewrites the version digit
  * of its UUIDs (13th hex digit, string index 14) to `9`, `a` or `b` to carry the trace decision,
- * which makes them invalid UUIDv4, nginx
- * sends 32 hex characters, HAProxy IDs carry `:` and `_`, and AWS load balancers send
- * `Root=1-…`.
+ * which makes them invalid UUIDv4, nginx sends 32 hex characters, HAProxy IDs carry `:` and
+ * `_`, and AWS load balancers send `Root=1-…`.
  *
- * The value is not trimmed: Node's HTTP parser and the fetch `Headers` class already strip
- * leading and trailing whitespace, so a value that still has it was built by hand and is refused
- * rather than silently changed — the ID echoed in the response must be the one received.
+ * This codec does not trim: a value with surrounding whitespace is refused. The engine
+ * (`extract`) strips optional whitespace (space, tab) before calling it, as RFC 9110 §5.5 says
+ * it is not part of a field value; Node's parser and fetch `Headers` have usually done so already.
  *
  * Spec: Envoy "x-request-id" header documentation and header-rules.md "X-Request-ID"; there is
  * no formal grammar, so this is a deliberately conservative charset.

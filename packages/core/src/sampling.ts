@@ -18,6 +18,12 @@ export type Sampling = 'accept' | 'deny' | 'defer' | 'debug';
 /**
  * Whether a sampling decision means "record this trace".
  *
+ * @example
+ * ```ts
+ * isSampled('debug'); // true
+ * isSampled('defer'); // undefined
+ * ```
+ *
  * @returns `true` for `accept` and `debug`, `false` for `deny`, `undefined` for `defer`.
  */
 export function isSampled(sampling: Sampling): boolean | undefined {

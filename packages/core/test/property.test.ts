@@ -71,7 +71,29 @@ const headerRecord = fc.dictionary(
 const rawHeaders = fc
   .array(fc.tuple(fc.constantFrom(...NAMES), anyValue), { maxLength: 20 })
   .map((pairs) => pairs.flat());
-const carrier: fc.Arbitrary<HeaderCarrier> = fc.oneof(headerRecord, rawHeaders);
+/** Anything with get/forEach is read like fetch Headers, so a Map with stray value types too. */
+const headersLike = fc
+  .array(
+    fc.tuple(
+      fc.constantFrom(...NAMES),
+      fc.oneof(anyValue, fc.integer(), fc.constant(null), fc.object()),
+    ),
+    {
+      maxLength: 20,
+    },
+  )
+  .map((entries) => new Map<string, unknown>(entries) as unknown as HeaderCarrier);
+const strayRaw = fc
+  .array(fc.oneof(fc.constantFrom(...NAMES), anyValue, fc.integer(), fc.constant(null)), {
+    maxLength: 30,
+  })
+  .map((entries) => entries as unknown as HeaderCarrier);
+const carrier: fc.Arbitrary<HeaderCarrier> = fc.oneof(
+  headerRecord,
+  rawHeaders,
+  headersLike,
+  strayRaw,
+);
 const options = fc.record({
   mode: fc.constantFrom('forward' as const, 'child' as const),
   startTrace: fc.boolean(),
