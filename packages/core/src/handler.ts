@@ -1,9 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { bindEmitter } from './bind-emitter.js';
-import { runWithContext } from './context-storage.js';
+import { createHoptrace } from './create-hoptrace.js';
 import { HoptraceOptionsError } from './errors.js';
-import { extractResolved } from './extract.js';
-import { type HoptraceOptions, resolveOptions } from './options.js';
+import type { HoptraceOptions } from './options.js';
+import { openServerRequest, runServerRequest } from './server-request.js';
 
 /** A plain `node:http` request listener. */
 export type RequestListener<
@@ -42,19 +41,9 @@ export function hoptraceHandler<
       `must be a request listener function, got ${typeof handler}`,
     );
   }
-  const resolved = resolveOptions(options);
-  const { requestIdHeader } = resolved;
+  const hoptrace = createHoptrace(options);
   return function hoptraceRequestListener(request, response) {
-    const context = extractResolved(request.headers, resolved, {
-      remoteAddress: request.socket?.remoteAddress,
-      request,
-    });
-    if (!response.headersSent) response.setHeader(requestIdHeader, context.requestId);
-    return runWithContext(context, () => {
-      // Body and finish events come from the socket's async context: bind their listeners to ours.
-      bindEmitter(request);
-      bindEmitter(response);
-      return handler(request, response);
-    });
+    const context = openServerRequest(hoptrace, request, response);
+    return runServerRequest(context, request, response, () => handler(request, response));
   };
 }

@@ -1,0 +1,56 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { bindEmitter } from './bind-emitter.js';
+import { runWithContext } from './context-storage.js';
+import type { Hoptrace } from './create-hoptrace.js';
+import type { TraceContext } from './trace-context.js';
+
+/**
+ * The first step of every server adapter: reads the trace context of a Node request and puts the
+ * request ID on its response right away, so that every answer carries it (404s, errors, responses
+ * ended by other middleware). Never throws on request input.
+ *
+ * @example
+ * ```ts
+ * const hoptrace = createHoptrace(options);
+ * server.on('request', (request, response) => {
+ *   const context = openServerRequest(hoptrace, request, response);
+ *   runServerRequest(context, request, response, () => app(request, response));
+ * });
+ * ```
+ */
+export function openServerRequest(
+  hoptrace: Hoptrace,
+  request: IncomingMessage,
+  response: ServerResponse,
+): TraceContext {
+  const context = hoptrace.extract(request.headers, {
+    remoteAddress: request.socket?.remoteAddress,
+    request,
+  });
+  if (!response.headersSent)
+    response.setHeader(hoptrace.options.requestIdHeader, context.requestId);
+  return context;
+}
+
+/**
+ * Runs `callback` in `context`, with the request's and response's listeners bound to it (body
+ * `data`/`end` and `finish` events come from the socket's async context otherwise: see
+ * {@link bindEmitter}). Returns what `callback` returns.
+ *
+ * @example
+ * ```ts
+ * runServerRequest(context, request, response, () => next());
+ * ```
+ */
+export function runServerRequest<Result>(
+  context: TraceContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+  callback: () => Result,
+): Result {
+  return runWithContext(context, () => {
+    bindEmitter(request);
+    bindEmitter(response);
+    return callback();
+  });
+}

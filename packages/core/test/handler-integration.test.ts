@@ -1,0 +1,62 @@
+import { createServer, type Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  close,
+  HOSTILE_HEADER_CASES,
+  hostileRequest,
+  isParserRejection,
+  listen,
+  runLeakTest,
+  send,
+  sendRaw,
+} from '@hoptrace/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getContext } from '../src/context-storage.js';
+import { hoptraceHandler } from '../src/handler.js';
+import { parseRequestId } from '../src/request-id.js';
+
+let server: Server;
+let port: number;
+
+beforeAll(async () => {
+  server = createServer(
+    hoptraceHandler(async (request, response) => {
+      const url = new URL(request.url ?? '/', 'http://localhost');
+      await sleep(Number(url.searchParams.get('delay') ?? 0));
+      const { requestId, traceId, spanId } = getContext();
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ requestId, traceId, spanId }));
+    }),
+  );
+  port = await listen(server);
+});
+
+afterAll(async () => {
+  await close(server);
+});
+
+describe('hoptraceHandler on a real server', () => {
+  it('keeps 2,000 interleaved requests (100 concurrent, random delays) apart', async () => {
+    const result = await runLeakTest({ port });
+    expect(result.mismatches).toEqual([]);
+    expect(result.sent).toBe(2000);
+  });
+
+  it.each(HOSTILE_HEADER_CASES)('survives $name', async (testCase) => {
+    const response = await sendRaw(port, hostileRequest(testCase));
+    expect(response.raw).not.toContain(testCase.mustNotEcho);
+    const echoed = response.headers.get('x-request-id');
+    if (testCase.parserMayReject && isParserRejection(response.status)) {
+      expect(echoed).toBeUndefined();
+    } else {
+      expect(response.status).toBe(200);
+      expect(echoed).toHaveLength(1);
+      expect(parseRequestId(echoed?.[0] ?? '')).toBeDefined();
+      expect(JSON.parse(response.body).requestId).toBe(echoed?.[0]);
+    }
+    // The server is still up and serving.
+    expect(
+      (await send(port, { headers: { 'x-request-id': 'after' } })).headers['x-request-id'],
+    ).toBe('after');
+  });
+});
