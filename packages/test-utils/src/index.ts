@@ -1,4 +1,5 @@
 export {
+  assertHostileCaseHandled,
   HOSTILE_HEADER_CASES,
   type HostileHeaderCase,
   hostileRequest,
