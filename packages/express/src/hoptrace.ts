@@ -1,0 +1,56 @@
+import {
+  createHoptrace,
+  type HoptraceOptions,
+  openServerRequest,
+  runServerRequest,
+} from '@hoptrace/core';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+
+/**
+ * Express middleware (Express 4 and 5) that runs every request in its trace context: it reads and
+ * validates the request ID and the B3 / W3C trace headers, puts the request ID on the response,
+ * sets `req.id` and `req.hoptrace`, and calls the rest of the app inside the context, so that
+ * `getContext()` returns this request's context in every handler, after every `await`, and in
+ * listeners on `req` and `res` (body parsers, `res.on('finish')`).
+ *
+ * Register it first: the response header is set before any other middleware runs, so 404s, the
+ * default error handler's 500s and responses ended early by other middleware all carry it, and
+ * everything registered after it runs in the context.
+ *
+ * Options are core's {@link HoptraceOptions} (defaults: `x-request-id`, every format, `forward`
+ * mode), validated here, once: a bad option throws `HoptraceOptionsError` naming it when the app
+ * is built, never on a request.
+ *
+ * Registering it again further down (a sub-app or router that adds its own) keeps the first
+ * context, so one request never gets two IDs.
+ *
+ * @example
+ * ```ts
+ * import express from 'express';
+ * import { getContext, hoptrace } from '@hoptrace/express';
+ *
+ * const app = express();
+ * app.use(hoptrace({ requestIdHeader: 'x-correlation-id' }));
+ * app.use(express.json());
+ * app.post('/orders', async (req, res) => {
+ *   await saveOrder(req.body);
+ *   res.json({ requestId: getContext().requestId }); // same as req.id
+ * });
+ * ```
+ */
+export function hoptrace(options: HoptraceOptions = {}): RequestHandler {
+  const engine = createHoptrace(options);
+  return function hoptraceMiddleware(request: Request, response: Response, next: NextFunction) {
+    // Registered again (a sub-app or router that adds its own): the request keeps the context it
+    // has, so it never gets a second ID. The cast is there because the augmentation types
+    // `hoptrace` as present, which holds only once this middleware has run.
+    if ((request as Partial<Request>).hoptrace !== undefined) {
+      next();
+      return;
+    }
+    const context = openServerRequest(engine, request, response);
+    request.id = context.requestId;
+    request.hoptrace = context;
+    runServerRequest(context, request, response, next);
+  };
+}

@@ -1,0 +1,159 @@
+import {
+  createHoptrace,
+  type HoptraceOptions,
+  HoptraceOptionsError,
+  type TraceContext,
+} from '@hoptrace/core';
+import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
+import { fastifyPlugin } from 'fastify-plugin';
+import { extractRawRequest, stashedContext } from './raw-request-context.js';
+import {
+  hasScope,
+  openScope,
+  reenterScope,
+  reenterScopeOnError,
+  reenterScopeWithPayload,
+  SCOPE,
+} from './request-scope.js';
+import { sameOptions } from './same-options.js';
+import { serverOptionsOf } from './server-options.js';
+
+/**
+ * The options of the {@link hoptrace} plugin: core's {@link HoptraceOptions} (defaults:
+ * `x-request-id`, every format, `forward` mode), the same object `hoptraceServerOptions` gets.
+ * Fastify's own register options (`prefix`, `logLevel`, `logSerializers`) may be passed
+ * alongside and are left to Fastify.
+ *
+ * @example
+ * ```ts
+ * const options: FastifyHoptraceOptions = { requestIdHeader: 'x-correlation-id', mode: 'child' };
+ * const app = Fastify(hoptraceServerOptions(options));
+ * await app.register(hoptrace, options);
+ * ```
+ */
+export type FastifyHoptraceOptions = HoptraceOptions;
+
+/** Keys Fastify reads from the options of `register` itself; not hoptrace options. */
+const REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers']);
+
+function hoptraceOptionsOf(options: Record<string, unknown>): HoptraceOptions {
+  const own: Record<string, unknown> = {};
+  for (const key of Object.keys(options)) {
+    if (!REGISTER_OPTIONS.has(key)) own[key] = options[key];
+  }
+  return own as HoptraceOptions;
+}
+
+/**
+ * Throws when the server was built with {@link hoptraceServerOptions} given other options than
+ * the plugin: its `genReqId` and the plugin would decide request IDs by different rules, and
+ * `request.id` could differ from the ID on the response.
+ */
+function checkServerOptions(fastify: FastifyInstance, options: HoptraceOptions): void {
+  const serverOptions = serverOptionsOf((fastify as { genReqId?: unknown }).genReqId);
+  if (serverOptions !== undefined && !sameOptions(serverOptions, options)) {
+    throw new HoptraceOptionsError(
+      'options',
+      'differ from those given to hoptraceServerOptions(): give both the same options, so that request.id and the response header are the same ID',
+    );
+  }
+}
+
+function hoptracePlugin(
+  fastify: FastifyInstance,
+  pluginOptions: FastifyHoptraceOptions,
+  done: (error?: Error) => void,
+): void {
+  // Everything that can throw (a bad option, a second registration's decorators) must reach
+  // `done`: a throw out of a callback plugin leaves Fastify waiting for it until its timeout.
+  try {
+    install(fastify, hoptraceOptionsOf((pluginOptions ?? {}) as Record<string, unknown>));
+  } catch (error) {
+    done(error as Error);
+    return;
+  }
+  done();
+}
+
+function install(fastify: FastifyInstance, options: HoptraceOptions): void {
+  const engine = createHoptrace(options);
+  checkServerOptions(fastify, options);
+  const header = engine.options.requestIdHeader;
+
+  // Declared as null and set per request, as Fastify asks, so every request object keeps one
+  // shape. The third argument only selects the typed overload that allows null.
+  fastify.decorateRequest('hoptrace', null, []);
+  fastify.decorateRequest(SCOPE, null, []);
+
+  /** Reads the context (or takes what genReqId read), sets request.hoptrace and the header. */
+  function begin(request: FastifyRequest, reply: FastifyReply): TraceContext {
+    const raw = request.raw;
+    const context = stashedContext(raw) ?? extractRawRequest(engine, raw);
+    request.hoptrace = context;
+    // On the raw response, not through reply.header(): Fastify merges it into every writeHead
+    // (404s, error handlers, replies sent by a later hook), and it also reaches replies written
+    // straight to reply.raw after reply.hijack().
+    if (!reply.raw.headersSent) reply.raw.setHeader(header, context.requestId);
+    return context;
+  }
+
+  fastify.addHook('onRequest', function hoptraceOnRequest(request, reply, next) {
+    openScope(request, reply, begin(request, reply), next);
+  });
+  fastify.addHook('preParsing', reenterScopeWithPayload);
+  fastify.addHook('preValidation', reenterScope);
+  fastify.addHook('preHandler', reenterScope);
+  fastify.addHook('preSerialization', reenterScopeWithPayload);
+  fastify.addHook('onSend', function hoptraceOnSend(request, reply, payload, next) {
+    if (hasScope(request)) {
+      reenterScopeWithPayload(request, reply, payload, next);
+      return;
+    }
+    // hoptrace's onRequest never ran: an onRequest hook added before this plugin (an auth check
+    // registered first) answered. The answer still gets the ID, and the rest of the response
+    // (onSend, onResponse) runs in the context.
+    openScope(request, reply, begin(request, reply), () => next(null, payload));
+  });
+  fastify.addHook('onError', reenterScopeOnError);
+  fastify.addHook('onResponse', reenterScope);
+}
+
+/**
+ * The hoptrace plugin for Fastify 4 and 5 (built with `fastify-plugin`, so it applies to the
+ * whole app, not only to routes registered inside it). For every request it:
+ *
+ * - reads and validates the request ID and the B3 / W3C trace headers (or reuses what
+ *   {@link hoptraceServerOptions}'s `genReqId` read), and sets `request.hoptrace`;
+ * - puts the request ID on the response in `onRequest`, so every answer carries it: 404s, error
+ *   responses, replies sent from a hook (also from an `onRequest` hook added before the plugin,
+ *   through its `onSend` hook);
+ * - makes the context current in every hook from `onRequest` to `onResponse` and in the handler:
+ *   it re-enters the request's async scope at the start of every phase, so a step that resumed
+ *   from elsewhere (body parsing, a callback from a pooled client, the response's `finish`
+ *   event) does not lose it, and binds listeners added to `request.raw` and `reply.raw` (body
+ *   `data`/`end`, `finish`) to it. `getContext()` returns this request's context there.
+ *
+ * Register it first, before the plugins and hooks that should see the context: Fastify runs
+ * hooks in the order they were added. Register it once (a second registration is refused).
+ *
+ * Options are core's {@link HoptraceOptions}, validated when the plugin is registered (a bad one
+ * makes `register` reject with `HoptraceOptionsError` naming it, never a request). With
+ * {@link hoptraceServerOptions}, give both the same options.
+ *
+ * @example
+ * ```ts
+ * import Fastify from 'fastify';
+ * import { getContext, hoptrace, hoptraceServerOptions } from '@hoptrace/fastify';
+ *
+ * const app = Fastify({ logger: true, ...hoptraceServerOptions() });
+ * await app.register(hoptrace);
+ * app.post('/orders', async (request) => {
+ *   await saveOrder(request.body);
+ *   return { requestId: getContext().requestId }; // === request.id === request.hoptrace.requestId
+ * });
+ * ```
+ */
+export const hoptrace: FastifyPluginCallback<FastifyHoptraceOptions> = fastifyPlugin(
+  hoptracePlugin,
+  { name: 'hoptrace', fastify: '4.x || 5.x' },
+);

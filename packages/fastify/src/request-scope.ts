@@ -1,0 +1,80 @@
+import { AsyncResource } from 'node:async_hooks';
+import { runServerRequest, type TraceContext } from '@hoptrace/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/** The request's async scope, kept on the Fastify request under a module-private key. */
+export const SCOPE = Symbol('hoptrace.fastify.scope');
+
+type ScopedRequest = FastifyRequest & { [SCOPE]: AsyncResource | null };
+
+/**
+ * Runs `next` (the rest of the `onRequest` hooks, then `preParsing` and, for a body-less request,
+ * everything up to the reply) inside `context`, with listeners on the raw request and response
+ * bound to it, and records the async scope for {@link reenterScope}.
+ */
+export function openScope(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  context: TraceContext,
+  next: () => void,
+): void {
+  runServerRequest(context, request.raw, reply.raw, () => {
+    // An AsyncResource made here captures the current async context, the one `run` just opened;
+    // `runInAsyncScope` later restores exactly that, on Node 20 (async hooks) and on Node 24
+    // (AsyncContextFrame) alike.
+    (request as ScopedRequest)[SCOPE] = new AsyncResource('hoptrace.fastify.request');
+    next();
+  });
+}
+
+/** Whether hoptrace opened this request's scope (its `onRequest` hook ran). */
+export function hasScope(request: FastifyRequest): boolean {
+  return (request as ScopedRequest)[SCOPE] !== null;
+}
+
+/**
+ * Continues a lifecycle phase inside the request's scope. hoptrace adds it to every phase after
+ * `onRequest`, before the app's own hooks of that phase. Why: Fastify resumes a request from
+ * whatever async context the previous step finished in, and several steps can finish outside the
+ * request's:
+ *
+ * - body parsing: Node emits the body's `data`/`end` from the socket's context. Fastify 4 and 5
+ *   restore the context after their own content-type parser (fastify#3571), but a `preParsing`
+ *   hook that continues from elsewhere, or a stream it swapped in, is not covered by that;
+ * - any hook that calls `done` from a callback that lost the context (a pooled client, a legacy
+ *   library), and `reply.send()` called from such a callback (`preSerialization`, `onSend`,
+ *   `onError`);
+ * - `onResponse` runs from the response's `finish` event, through a listener Fastify added before
+ *   `onRequest` ran, so no binding of ours reaches it, and `finish` comes from wherever the
+ *   response was ended (a piped stream's last chunk).
+ *
+ * One `runInAsyncScope` per phase. A request answered before hoptrace's `onRequest` ran has no
+ * scope until the plugin's `onSend` opens one, and continues as it is until then.
+ */
+export function reenterScope(request: FastifyRequest, _reply: FastifyReply, done: () => void) {
+  const scope = (request as ScopedRequest)[SCOPE];
+  if (scope === null) done();
+  else scope.runInAsyncScope(done);
+}
+
+/** {@link reenterScope} for the phases whose `done` passes a payload on (kept unchanged). */
+export function reenterScopeWithPayload<Payload>(
+  request: FastifyRequest,
+  _reply: FastifyReply,
+  payload: Payload,
+  done: (error: null, payload: Payload) => void,
+): void {
+  const scope = (request as ScopedRequest)[SCOPE];
+  if (scope === null) done(null, payload);
+  else scope.runInAsyncScope(done, undefined, null, payload);
+}
+
+/** {@link reenterScope} for `onError`, which is given the error and continues with `done()`. */
+export function reenterScopeOnError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  _error: unknown,
+  done: () => void,
+): void {
+  reenterScope(request, reply, done);
+}

@@ -1,0 +1,118 @@
+import { format } from 'node:util';
+import { runWithContext, type TraceContext } from '@hoptrace/core';
+
+/** The one member of a Koa context this module touches: Koa's default error handler. */
+export interface ErrorHandlingContext {
+  onerror(error: Error): void;
+}
+
+type ErrorWithHeaders = Error & { headers?: unknown };
+
+const NOTHING_TO_RESTORE = (): void => {};
+
+/**
+ * Makes Koa's error response carry the request ID header, and runs Koa's error handling (its
+ * response and the app's `'error'` event) in the request's trace context.
+ *
+ * Why: when a middleware throws, `ctx.onerror` removes EVERY response header (`res.removeHeader`
+ * for each name) and then sets only `err.headers`, so the request ID set by `openServerRequest`
+ * is gone from exactly the responses one most wants to trace. And Koa calls `ctx.onerror` from a
+ * promise chain it built before any middleware ran, outside the request's AsyncLocalStorage
+ * context, so `app.on('error', …)` listeners could not log the request ID.
+ *
+ * How: `ctx.onerror` is looked up on `ctx` each time Koa needs it (after a middleware throws, when
+ * a body stream fails in Koa 2, when the response errors), so wrapping it on this request's `ctx`
+ * covers every path, including errors that never pass through our middleware. The wrapper hands
+ * Koa's own handler (or the app's replacement of it) the same error with the request ID added to
+ * `err.headers`, then takes that addition off again: an error object shared between requests must
+ * not keep one request's ID. Thrown values that are not errors become the `Error` Koa itself would
+ * make of them (`non-error thrown: …`), so that they, too, can carry the header.
+ *
+ * @example
+ * ```ts
+ * const context = openServerRequest(engine, ctx.req, ctx.res);
+ * keepRequestIdOnErrors(ctx, context, engine.options.requestIdHeader);
+ * ```
+ */
+export function keepRequestIdOnErrors(
+  ctx: ErrorHandlingContext,
+  context: TraceContext,
+  headerName: string,
+): void {
+  const onerror = ctx.onerror;
+  ctx.onerror = function hoptraceOnerror(thrown: unknown): void {
+    runWithContext(context, () => {
+      // Koa's handler returns at once on null/undefined (so it can be a node-style callback).
+      if (thrown === null || thrown === undefined) return onerror.call(ctx, thrown as never);
+      const [error, restore] = withHeader(asError(thrown), headerName, context.requestId);
+      try {
+        onerror.call(ctx, error);
+      } finally {
+        restore();
+      }
+    });
+  };
+}
+
+/** Koa's own test and conversion (`context.js`, `onerror`), done early so the header can ride on it. */
+function asError(thrown: unknown): Error {
+  const isError =
+    Object.prototype.toString.call(thrown) === '[object Error]' || thrown instanceof Error;
+  return isError ? (thrown as Error) : new Error(format('non-error thrown: %j', thrown));
+}
+
+/**
+ * `error` with `headerName: requestId` merged into `error.headers`, and how to undo that. A value
+ * the app put in `err.headers` under that name (in any case) wins, as `ctx.set` wins on a normal
+ * response. Never throws.
+ */
+function withHeader(
+  error: ErrorWithHeaders,
+  headerName: string,
+  requestId: string,
+): [Error, () => void] {
+  const existing = typeof error.headers === 'object' && error.headers !== null ? error.headers : {};
+  if (Object.keys(existing).some((name) => name.toLowerCase() === headerName)) {
+    return [error, NOTHING_TO_RESTORE];
+  }
+  const headers = { ...existing, [headerName]: requestId };
+  const own = Object.getOwnPropertyDescriptor(error, 'headers');
+  const definable = own === undefined ? Object.isExtensible(error) : own.configurable === true;
+  if (definable) {
+    Object.defineProperty(error, 'headers', writable(headers));
+    return [
+      error,
+      () => {
+        try {
+          if (own === undefined) delete error.headers;
+          else Object.defineProperty(error, 'headers', own);
+        } catch {
+          // An 'error' listener froze the error meanwhile: the addition stays on it.
+        }
+      },
+    ];
+  }
+  return [writableCopy(error, headers), NOTHING_TO_RESTORE];
+}
+
+/**
+ * A copy of `error` (same prototype, every own property) that Koa can write to, for an error
+ * whose `headers` cannot be set (frozen, sealed). Koa's handler also assigns `err.status` and
+ * `err.headerSent`, which throws on such an error and, uncaught in Koa's promise chain, is an
+ * unhandled rejection: the copy lets Koa answer instead.
+ */
+function writableCopy(error: Error, headers: Record<string, unknown>): Error {
+  const descriptors = Object.getOwnPropertyDescriptors(error);
+  for (const descriptor of Object.values(descriptors)) {
+    descriptor.configurable = true;
+    if ('value' in descriptor) descriptor.writable = true;
+  }
+  return Object.create(Object.getPrototypeOf(error), {
+    ...descriptors,
+    headers: writable(headers),
+  }) as Error;
+}
+
+function writable(value: unknown): PropertyDescriptor {
+  return { value, writable: true, enumerable: true, configurable: true };
+}

@@ -1,0 +1,299 @@
+import { Agent, createServer } from 'node:http';
+import { parseRequestId } from '@hoptrace/core';
+import {
+  close,
+  HOSTILE_HEADER_CASES,
+  type HostileHeaderCase,
+  hostileRequest,
+  isParserRejection,
+  listen,
+  runLeakTest,
+  send,
+  sendRaw,
+} from '@hoptrace/test-utils';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { HoptraceOptionsError, hoptrace } from '../src/index.js';
+import {
+  CONTINUATIONS,
+  FRESH_UUID,
+  KOA_MAJORS,
+  seenRequestId,
+  startTestApp,
+  type TestApp,
+} from './test-app.js';
+
+const json = (body: string): Record<string, unknown> => JSON.parse(body);
+
+/**
+ * Whether Node's own HTTP parser refuses `testCase`, asked of a bare node:http server. The
+ * shared table's `parserMayReject` is not enough: Node 24 refuses more than 1,000 header fields
+ * with 431, which makes the '1,000 repeated b3 headers' case (1,002 fields) a parser rejection
+ * there and not on Node 20.
+ */
+async function nodeParserRefuses(testCase: HostileHeaderCase): Promise<boolean> {
+  if (testCase.parserMayReject) return true;
+  const bare = createServer((_request, response) => response.end());
+  try {
+    return isParserRejection((await sendRaw(await listen(bare), hostileRequest(testCase))).status);
+  } finally {
+    await close(bare);
+  }
+}
+
+describe('hoptrace()', () => {
+  it('returns an async middleware named hoptraceMiddleware', () => {
+    const middleware = hoptrace();
+    expect(middleware.name).toBe('hoptraceMiddleware');
+    expect(middleware.constructor.name).toBe('AsyncFunction');
+  });
+
+  it.each([
+    [{ mode: 'sideways' }, 'mode'],
+    [{ requestIdHeader: 'content-length' }, 'requestIdHeader'],
+    [{ requestIDHeader: 'x-id' }, 'requestIDHeader'],
+    [{ generateRequestId: () => 'has spaces' }, 'generateRequestId'],
+  ])('throws at construction on %o, naming %s', (options, option) => {
+    let thrown: unknown;
+    try {
+      hoptrace(options as never);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(HoptraceOptionsError.isInstance(thrown)).toBe(true);
+    expect((thrown as HoptraceOptionsError).option).toBe(option);
+    expect((thrown as Error).message).toContain(`"${option}"`);
+  });
+});
+
+describe.each(KOA_MAJORS)('%s', (_name, KoaClass) => {
+  let app: TestApp;
+  let port: number;
+
+  beforeAll(async () => {
+    app = await startTestApp(KoaClass);
+    port = app.port;
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  describe('the request ID is on every response', () => {
+    it.each([
+      ['a route', '/', 200],
+      ['no route (404)', '/no-such-route', 404],
+      ['a middleware answering before the routes', '/early', 200],
+      ['ctx.respond = false and a raw res.end()', '/respond-false', 200],
+      ['a thrown error', '/throw', 500],
+      ['an error after await (rejected promise)', '/reject', 500],
+    ])('%s', async (_case, path, status) => {
+      const echoed = await send(port, { path, headers: { 'x-request-id': 'client-id-1' } });
+      expect(echoed.status).toBe(status);
+      expect(echoed.headers['x-request-id']).toBe('client-id-1');
+      const fresh = await send(port, { path });
+      expect(fresh.status).toBe(status);
+      expect(fresh.headers['x-request-id']).toMatch(FRESH_UUID);
+    });
+
+    it('replaces an invalid incoming ID with a fresh UUID', async () => {
+      const response = await send(port, { headers: { 'x-request-id': 'two words' } });
+      expect(response.headers['x-request-id']).toMatch(FRESH_UUID);
+      expect(json(response.body).requestId).toBe(response.headers['x-request-id']);
+    });
+
+    it('sets ctx.state.requestId and ctx.state.hoptrace', async () => {
+      const response = await send(port, { headers: { 'x-request-id': 'state-1' } });
+      expect(json(response.body)).toEqual({ requestId: 'state-1', stateRequestId: 'state-1' });
+    });
+  });
+
+  describe("getContext() is this request's context", () => {
+    it(`after ${Object.keys(CONTINUATIONS).join(', ')} (20 requests at once)`, async () => {
+      const ids = Array.from({ length: 20 }, (_unused, index) => `continuations-${index}`);
+      const responses = await Promise.all(
+        ids.map((id) => send(port, { path: '/continuations', headers: { 'x-request-id': id } })),
+      );
+      responses.forEach((response, index) => {
+        const expected = Object.fromEntries(
+          Object.keys(CONTINUATIONS).map((kind) => [kind, ids[index]]),
+        );
+        expect(json(response.body)).toEqual(expected);
+      });
+    });
+
+    it.each([
+      ['JSON', 'application/json', '{"a":1}', { a: 1 }],
+      ['urlencoded', 'application/x-www-form-urlencoded', 'a=1&b=two', { a: '1', b: 'two' }],
+    ])('after koa-bodyparser parsed a %s body', async (_kind, contentType, body, parsed) => {
+      const response = await send(port, {
+        method: 'POST',
+        path: '/body',
+        body,
+        headers: { 'content-type': contentType, 'x-request-id': `body-${contentType}` },
+      });
+      expect(json(response.body)).toEqual({ seen: `body-${contentType}`, body: parsed });
+    });
+
+    it('while and after reading a streamed body with for await', async () => {
+      const response = await send(port, {
+        method: 'POST',
+        path: '/stream',
+        body: Buffer.alloc(256 * 1024, 1),
+        headers: { 'content-type': 'application/octet-stream', 'x-request-id': 'stream-1' },
+      });
+      expect(json(response.body)).toEqual({
+        whileReading: ['stream-1'],
+        after: 'stream-1',
+        bytes: 256 * 1024,
+      });
+    });
+
+    it("in ctx.res.on('finish') listeners", async () => {
+      await send(port, { path: '/finish', headers: { 'x-request-id': 'finish-1' } });
+      await vi.waitFor(() => expect(app.recorded.has('finish:finish-1')).toBe(true));
+      expect(app.recorded.get('finish:finish-1')).toBe('finish-1');
+    });
+  });
+
+  describe('an EventEmitter made at startup', () => {
+    it('runs a listener attached at startup in the context of the request that emits', async () => {
+      await Promise.all(
+        ['emit-1', 'emit-2'].map((id) =>
+          send(port, { path: '/emit', headers: { 'x-request-id': id } }),
+        ),
+      );
+      expect(app.recorded.get('ping:emit-1')).toBe('emit-1');
+      expect(app.recorded.get('ping:emit-2')).toBe('emit-2');
+    });
+
+    it("runs a listener attached in a request in the emitter's context, unless bound", async () => {
+      await send(port, { path: '/subscribe', headers: { 'x-request-id': 'subscriber-1' } });
+      await send(port, { path: '/subscribe?bound', headers: { 'x-request-id': 'subscriber-2' } });
+      // Emitted by another request: Node runs the plain listener in the emitting request's
+      // context; AsyncResource.bind kept the subscribing request's.
+      await send(port, { path: '/emit-later', headers: { 'x-request-id': 'emitter-1' } });
+      expect(app.recorded.get('later:subscriber-1')).toBe('emitter-1');
+      expect(app.recorded.get('later-bound:subscriber-2')).toBe('subscriber-2');
+
+      await send(port, { path: '/subscribe', headers: { 'x-request-id': 'subscriber-3' } });
+      await send(port, { path: '/subscribe?bound', headers: { 'x-request-id': 'subscriber-4' } });
+      // Emitted from startup code, outside any request: no context at all, unless bound.
+      await new Promise<void>((resolve) =>
+        setImmediate(() => {
+          expect(seenRequestId()).toBeUndefined();
+          app.bus.emit('later');
+          resolve();
+        }),
+      );
+      expect(app.recorded.has('later:subscriber-3')).toBe(true);
+      expect(app.recorded.get('later:subscriber-3')).toBeUndefined();
+      expect(app.recorded.get('later-bound:subscriber-4')).toBe('subscriber-4');
+    });
+  });
+
+  describe('keep-alive', () => {
+    it('three requests over one socket never see an earlier request', async () => {
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      const connectionsBefore = app.connections();
+      try {
+        const first = await send(port, {
+          agent,
+          path: '/leak?delay=20',
+          headers: { 'x-request-id': 'keep-alive-1' },
+        });
+        const second = await send(port, { agent, path: '/throw' });
+        const third = await send(port, { agent, path: '/leak?delay=20' });
+        expect(app.connections() - connectionsBefore).toBe(1);
+        expect(json(first.body).requestId).toBe('keep-alive-1');
+        expect(second.headers['x-request-id']).toMatch(FRESH_UUID);
+        const thirdId = third.headers['x-request-id'];
+        expect(thirdId).toMatch(FRESH_UUID);
+        expect(json(third.body).requestId).toBe(thirdId);
+        expect(
+          new Set([first.headers['x-request-id'], second.headers['x-request-id'], thirdId]).size,
+        ).toBe(3);
+        expect(json(third.body).traceId).not.toBe(json(first.body).traceId);
+      } finally {
+        agent.destroy();
+      }
+    });
+  });
+
+  describe('leak test', () => {
+    it('keeps 2,000 interleaved requests (100 concurrent, random delays) apart', async () => {
+      const result = await runLeakTest({ port });
+      expect(result.mismatches).toEqual([]);
+      expect(result.sent).toBe(2000);
+    });
+
+    it('keeps 500 interleaved POST requests apart after koa-bodyparser', async () => {
+      const result = await runLeakTest({
+        port,
+        requests: 500,
+        requestFor: () => ({
+          method: 'POST',
+          body: '{"a":1}',
+          headers: { 'content-type': 'application/json' },
+        }),
+      });
+      expect(result.mismatches).toEqual([]);
+      expect(result.sent).toBe(500);
+    });
+  });
+
+  describe('hostile headers', () => {
+    it.each(HOSTILE_HEADER_CASES)('survives $name', async (testCase) => {
+      const response = await sendRaw(port, hostileRequest(testCase));
+      expect(response.raw).not.toContain(testCase.mustNotEcho);
+      const echoed = response.headers.get('x-request-id');
+      if (isParserRejection(response.status) && (await nodeParserRefuses(testCase))) {
+        expect(echoed).toBeUndefined();
+      } else {
+        expect(response.status).toBe(200);
+        expect(echoed).toHaveLength(1);
+        expect(parseRequestId(echoed?.[0] ?? '')).toBeDefined();
+        expect(json(response.body).requestId).toBe(echoed?.[0]);
+      }
+      const after = await send(port, { headers: { 'x-request-id': 'after-hostile' } });
+      expect(after.headers['x-request-id']).toBe('after-hostile');
+    });
+  });
+
+  describe('options', () => {
+    let custom: TestApp;
+
+    beforeAll(async () => {
+      custom = await startTestApp(KoaClass, {
+        first: hoptrace({ requestIdHeader: 'X-Correlation-ID' }),
+      });
+    });
+
+    afterAll(async () => {
+      await custom.close();
+    });
+
+    it.each(['/', '/throw'])('reads and echoes a custom requestIdHeader on %s', async (path) => {
+      const response = await send(custom.port, {
+        path,
+        headers: { 'x-correlation-id': 'corr-1', 'x-request-id': 'ignored' },
+      });
+      expect(response.headers['x-correlation-id']).toBe('corr-1');
+      expect(response.headers['x-request-id']).toBeUndefined();
+      const fresh = await send(custom.port, { path });
+      expect(fresh.headers['x-correlation-id']).toMatch(FRESH_UUID);
+    });
+
+    it("works beside Koa's own asyncLocalStorage option (app.currentContext)", async () => {
+      const withKoaStorage = await startTestApp(KoaClass, { asyncLocalStorage: true });
+      try {
+        const response = await send(withKoaStorage.port, {
+          path: '/current-context',
+          headers: { 'x-request-id': 'koa-als-1' },
+        });
+        expect(json(response.body)).toEqual({ koaCurrentContext: true, seen: 'koa-als-1' });
+      } finally {
+        await withKoaStorage.close();
+      }
+    });
+  });
+});
