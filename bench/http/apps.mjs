@@ -9,32 +9,39 @@ const floorId = (headers) => {
   const id = headers['x-request-id'];
   return typeof id === 'string' && id !== '' ? id : randomUUID();
 };
+const rTracerOptions = { useHeader: true, headerName: 'x-request-id', echoHeader: true };
+
+/**
+ * The one middleware `variant` adds to an Express or Koa app, and how the handler then reads the
+ * request ID; `undefined` for the bare app. `floor` is the framework's als-floor middleware.
+ */
+async function middlewareVariant(framework, variant, floor) {
+  if (variant === 'hoptrace') {
+    const { hoptrace } = await import(`@hoptrace/${framework}`);
+    const { getRequestId } = await import('@hoptrace/core');
+    return { middleware: hoptrace(), read: () => getRequestId() };
+  }
+  if (variant === 'cls-rtracer') {
+    const { default: rTracer } = await import('cls-rtracer');
+    const middleware = rTracer[`${framework}Middleware`](rTracerOptions);
+    return { middleware, read: () => rTracer.id() };
+  }
+  if (variant === 'als-floor') return { middleware: floor, read: () => floorStorage.getStore() };
+  return undefined;
+}
 
 async function express(variant) {
   const { default: createApp } = await import('express');
   const app = createApp();
   app.set('etag', false);
   app.set('x-powered-by', false);
-  let read = (request) => request.headers['x-request-id'] ?? 'none';
-  if (variant === 'hoptrace') {
-    const { hoptrace } = await import('@hoptrace/express');
-    const { getRequestId } = await import('@hoptrace/core');
-    app.use(hoptrace());
-    read = () => getRequestId();
-  } else if (variant === 'cls-rtracer') {
-    const { default: rTracer } = await import('cls-rtracer');
-    app.use(
-      rTracer.expressMiddleware({ useHeader: true, headerName: 'x-request-id', echoHeader: true }),
-    );
-    read = () => rTracer.id();
-  } else if (variant === 'als-floor') {
-    app.use((request, response, next) => {
-      const id = floorId(request.headers);
-      response.setHeader('x-request-id', id);
-      floorStorage.run(id, next);
-    });
-    read = () => floorStorage.getStore();
-  }
+  const chosen = await middlewareVariant('express', variant, (request, response, next) => {
+    const id = floorId(request.headers);
+    response.setHeader('x-request-id', id);
+    floorStorage.run(id, next);
+  });
+  if (chosen !== undefined) app.use(chosen.middleware);
+  const read = chosen?.read ?? ((request) => request.headers['x-request-id'] ?? 'none');
   app.get('/', (request, response) => {
     response.end(`hello ${read(request)}`);
   });
@@ -47,26 +54,13 @@ async function express(variant) {
 async function koa(variant) {
   const { default: Koa } = await import('koa');
   const app = new Koa();
-  let read = (ctx) => ctx.get('x-request-id') || 'none';
-  if (variant === 'hoptrace') {
-    const { hoptrace } = await import('@hoptrace/koa');
-    const { getRequestId } = await import('@hoptrace/core');
-    app.use(hoptrace());
-    read = () => getRequestId();
-  } else if (variant === 'cls-rtracer') {
-    const { default: rTracer } = await import('cls-rtracer');
-    app.use(
-      rTracer.koaMiddleware({ useHeader: true, headerName: 'x-request-id', echoHeader: true }),
-    );
-    read = () => rTracer.id();
-  } else if (variant === 'als-floor') {
-    app.use((ctx, next) => {
-      const id = floorId(ctx.req.headers);
-      ctx.set('x-request-id', id);
-      return floorStorage.run(id, next);
-    });
-    read = () => floorStorage.getStore();
-  }
+  const chosen = await middlewareVariant('koa', variant, (ctx, next) => {
+    const id = floorId(ctx.req.headers);
+    ctx.set('x-request-id', id);
+    return floorStorage.run(id, next);
+  });
+  if (chosen !== undefined) app.use(chosen.middleware);
+  const read = chosen?.read ?? ((ctx) => ctx.get('x-request-id') || 'none');
   app.use((ctx) => {
     ctx.body = `hello ${read(ctx)}`;
   });
@@ -89,11 +83,7 @@ async function fastify(variant) {
   } else if (variant === 'cls-rtracer') {
     const { default: rTracer } = await import('cls-rtracer');
     app = Fastify();
-    await app.register(rTracer.fastifyPlugin, {
-      useHeader: true,
-      headerName: 'x-request-id',
-      echoHeader: true,
-    });
+    await app.register(rTracer.fastifyPlugin, rTracerOptions);
     read = () => rTracer.id();
   } else if (variant === 'als-floor') {
     app = Fastify();

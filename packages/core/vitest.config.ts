@@ -1,11 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { packageTests } from '../../vitest.base.js';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    typecheck: {
-      include: ['src/**/*.test-d.ts', 'test/**/*.test-d.ts'],
-      tsconfig: './tsconfig.json',
-    },
-  },
-});
+export default packageTests();

@@ -1,12 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { packageTests } from '../../vitest.base.js';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 30_000,
-    typecheck: {
-      include: ['**/*.test-d.ts'],
-      tsconfig: './tsconfig.json',
-    },
-  },
-});
+export default packageTests({ testTimeout: 30_000 });

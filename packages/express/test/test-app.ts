@@ -2,7 +2,7 @@ import { AsyncResource } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HoptraceOptions } from '@hoptrace/core';
-import { type SeenIds, send } from '@hoptrace/test-utils';
+import { continuations, type SeenIds, send } from '@hoptrace/test-utils';
 import type { ErrorRequestHandler, Express, Request, RequestHandler, Router } from 'express';
 import { hoptrace, tryGetContext } from '../src/index.js';
 import type { ExpressModule } from './express-versions.js';
@@ -37,17 +37,7 @@ export class Recorder {
 }
 
 /** Each way a handler can continue later; each resolves with the IDs seen inside the callback. */
-const CONTINUATIONS: Readonly<Record<string, () => Promise<SeenIds | null>>> = {
-  await: async () => {
-    await sleep(5);
-    return seenIds();
-  },
-  setTimeout: () => new Promise((resolve) => setTimeout(() => resolve(seenIds()), 5)),
-  setImmediate: () => new Promise((resolve) => setImmediate(() => resolve(seenIds()))),
-  nextTick: () => new Promise((resolve) => process.nextTick(() => resolve(seenIds()))),
-  resolved: () => Promise.resolve().then(seenIds),
-  rejected: () => Promise.reject(new Error('expected')).catch(seenIds),
-};
+const CONTINUATIONS = continuations(seenIds, 5);
 
 /** The `:kind` values of `/continuation/:kind`. */
 export const CONTINUATION_KINDS = Object.keys(CONTINUATIONS);

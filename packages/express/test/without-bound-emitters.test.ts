@@ -11,11 +11,10 @@ import {
   openServerRequest,
   runWithContext,
 } from '@hoptrace/core';
-import { close, listen } from '@hoptrace/test-utils';
+import { close, listen, sendSlowly } from '@hoptrace/test-utils';
 import type { RequestHandler } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXPRESS_VERSIONS } from './express-versions.js';
-import { sendSlowly } from './send-slowly.js';
 import { buildTestApp, finishEndedFromOutside, type TestApp } from './test-app.js';
 
 function contextOnly(options?: HoptraceOptions): RequestHandler {

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type HoptraceOptions, tryGetContext } from '@hoptrace/core';
-import { close, listen } from '@hoptrace/test-utils';
+import { close, continuations, listen } from '@hoptrace/test-utils';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
 import { hoptrace, hoptraceServerOptions } from '../src/index.js';
@@ -208,10 +208,11 @@ function addRoutes(
   }
   app.route({ method: ['GET', 'POST'], url: '/leak', handler: leakRoute });
 
+  /** The request ID three ways: `request.id`, `request.hoptrace` and the context (`requestId`). */
   app.get('/ids', (request) => ({
     id: request.id,
     hoptrace: request.hoptrace.requestId,
-    context: currentId(),
+    requestId: currentId(),
   }));
 
   /**
@@ -275,15 +276,12 @@ function addRoutes(
     reply.raw.end('hijacked');
   });
 
+  // One after the other, each continuing from where the last one left off.
   app.get('/continuations', async () => {
     const seen: Record<string, string | undefined> = {};
-    await sleep(3);
-    seen.await = currentId();
-    seen.setTimeout = await new Promise((resolve) => setTimeout(() => resolve(currentId()), 2));
-    seen.setImmediate = await new Promise((resolve) => setImmediate(() => resolve(currentId())));
-    seen.nextTick = await new Promise((resolve) => process.nextTick(() => resolve(currentId())));
-    seen.resolved = await Promise.resolve().then(currentId);
-    seen.rejected = await Promise.reject(new Error('no')).catch(currentId);
+    for (const [kind, continuation] of Object.entries(continuations(currentId, 2))) {
+      seen[kind] = await continuation();
+    }
     return seen;
   });
 

@@ -1,8 +1,7 @@
-import { type SentResponse, send } from '@hoptrace/test-utils';
+import { type SentResponse, send, sendSlowly } from '@hoptrace/test-utils';
 import { describe, expect, it, vi } from 'vitest';
 import { type Probe, type TestApp, useTestApp } from './app.js';
 import { FASTIFY_VERSIONS } from './fastify-versions.js';
-import { sendSlowly } from './send-slowly.js';
 
 const LIFECYCLE: readonly Probe[] = [
   'onRequest',

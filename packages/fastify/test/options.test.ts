@@ -70,7 +70,7 @@ describe.each(FASTIFY_VERSIONS)('%s: options', (_name, factory) => {
       expect(JSON.parse(response.body)).toEqual({
         id: 'corr-1',
         hoptrace: 'corr-1',
-        context: 'corr-1',
+        requestId: 'corr-1',
       });
     } finally {
       await server.close();
@@ -86,7 +86,7 @@ describe.each(FASTIFY_VERSIONS)('%s: options', (_name, factory) => {
       });
       const id = response.headers['x-request-id'];
       expect(id).not.toBe('from-client');
-      expect(JSON.parse(response.body)).toEqual({ id, hoptrace: id, context: id });
+      expect(JSON.parse(response.body)).toEqual({ id, hoptrace: id, requestId: id });
     } finally {
       await server.close();
     }

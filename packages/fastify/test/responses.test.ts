@@ -42,7 +42,7 @@ describe.each(FASTIFY_VERSIONS)('%s: every response carries the request ID', (_n
     ]) {
       const response = await send(server().port, { path: '/ids', headers: { 'x-request-id': id } });
       expect(response.headers['x-request-id']).toBe(id);
-      expect(JSON.parse(response.body)).toEqual({ id, hoptrace: id, context: id });
+      expect(JSON.parse(response.body)).toEqual({ id, hoptrace: id, requestId: id });
     }
   });
 
@@ -56,7 +56,7 @@ describe.each(FASTIFY_VERSIONS)('%s: every response carries the request ID', (_n
       const response = await send(server().port, { path: '/ids', headers });
       const id = response.headers['x-request-id'];
       expect(id).toMatch(UUID);
-      expect(JSON.parse(response.body)).toEqual({ id, hoptrace: id, context: id });
+      expect(JSON.parse(response.body)).toEqual({ id, hoptrace: id, requestId: id });
     }
   });
 
@@ -104,7 +104,7 @@ describe.each(FASTIFY_VERSIONS)('%s: request.id and the log reqId', (_name, fact
       });
       expect(response.headers['x-request-id']).toBe('plugin-only');
       const body = JSON.parse(response.body);
-      expect(body).toMatchObject({ hoptrace: 'plugin-only', context: 'plugin-only' });
+      expect(body).toMatchObject({ hoptrace: 'plugin-only', requestId: 'plugin-only' });
       expect(body.id).not.toBe('plugin-only');
     } finally {
       await server.close();

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { close, listen } from '@hoptrace/test-utils';
+import { close, continuations, listen } from '@hoptrace/test-utils';
 import Koa from 'koa';
 import bodyParser from 'koa-bodyparser';
 import Koa2 from 'koa2';
@@ -25,17 +25,7 @@ export const FRESH_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{
 export const seenRequestId = (): string | undefined => tryGetContext()?.requestId;
 
 /** Every kind of async continuation a handler may read the context from. */
-export const CONTINUATIONS: Readonly<Record<string, () => Promise<string | undefined>>> = {
-  await: async () => {
-    await sleep(1);
-    return seenRequestId();
-  },
-  setTimeout: () => new Promise((resolve) => setTimeout(() => resolve(seenRequestId()), 1)),
-  setImmediate: () => new Promise((resolve) => setImmediate(() => resolve(seenRequestId()))),
-  nextTick: () => new Promise((resolve) => process.nextTick(() => resolve(seenRequestId()))),
-  resolvedPromise: () => Promise.resolve().then(seenRequestId),
-  rejectedPromise: () => Promise.reject(new Error('rejected on purpose')).catch(seenRequestId),
-};
+export const CONTINUATIONS = continuations(seenRequestId);
 
 /** One error object thrown by every request to `/shared-error`, as apps do with error constants. */
 export const SHARED_ERROR = Object.assign(new Error('shared conflict'), {

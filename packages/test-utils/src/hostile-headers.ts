@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { send } from './http-client.js';
-import { sendRaw } from './raw-request.js';
+import { type RawResponse, sendRaw } from './raw-request.js';
 
 /**
  * One hostile request: the raw header lines it adds to `GET <path> HTTP/1.1`, and the value that
@@ -160,23 +160,33 @@ export function isParserRejection(status: number): boolean {
   return status === 400 || status === 431;
 }
 
+/** What {@link assertHostileCaseHandled} saw, once its checks passed. */
+export interface HostileCaseOutcome {
+  /** The answer to the hostile request. */
+  readonly response: RawResponse;
+  /** The one request ID it carried, which the handler saw; `undefined` if Node's parser refused. */
+  readonly requestId: string | undefined;
+}
+
 /**
  * Sends one hostile case to a server whose route at `path` answers JSON with the `requestId` it
  * saw, and checks what every adapter must guarantee: the hostile value is never echoed; the answer
  * carries exactly one fresh, valid request ID, the one the handler saw (unless Node's own parser
  * refused the request first); and the server still answers a normal request afterwards.
- * Throws an `AssertionError` naming the case otherwise.
+ * Throws an `AssertionError` naming the case otherwise. Resolves to what it saw, for checks of
+ * an adapter's own.
  */
 export async function assertHostileCaseHandled(
   port: number,
   testCase: HostileHeaderCase,
   isValidRequestId: (value: string) => boolean,
   path = '/',
-): Promise<void> {
+): Promise<HostileCaseOutcome> {
   const response = await sendRaw(port, hostileRequest(testCase, path));
   const label = `hostile case "${testCase.name}"`;
   assert.ok(!response.raw.includes(testCase.mustNotEcho), `${label}: the hostile value was echoed`);
   const echoed = response.headers.get('x-request-id');
+  let requestId: string | undefined;
   if (testCase.parserMayReject && isParserRejection(response.status)) {
     assert.equal(echoed, undefined, `${label}: a parser rejection carries no request ID`);
   } else {
@@ -189,7 +199,9 @@ export async function assertHostileCaseHandled(
       id,
       `${label}: the handler saw the echoed ID`,
     );
+    requestId = id;
   }
   const after = await send(port, { path, headers: { 'x-request-id': 'after-hostile' } });
   assert.equal(after.headers['x-request-id'], 'after-hostile', `${label}: the server still serves`);
+  return { response, requestId };
 }

@@ -1,15 +1,20 @@
+export { continuations } from './continuations.js';
 export {
   assertHostileCaseHandled,
   HOSTILE_HEADER_CASES,
+  type HostileCaseOutcome,
   type HostileHeaderCase,
   hostileRequest,
   isParserRejection,
 } from './hostile-headers.js';
 export { close, listen, type SendOptions, type SentResponse, send } from './http-client.js';
 export {
+  assertNoLeaks,
   type LeakTestOptions,
   type LeakTestResult,
+  postEach,
   runLeakTest,
   type SeenIds,
 } from './leak-test.js';
 export { type RawResponse, sendRaw } from './raw-request.js';
+export { type SlowRequest, sendSlowly } from './send-slowly.js';

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { send } from './http-client.js';
@@ -102,4 +103,27 @@ export async function runLeakTest(options: LeakTestOptions): Promise<LeakTestRes
   }
   if (next < total) mismatches.push(`stopped at the deadline after ${next} of ${total} requests`);
   return { sent: next, mismatches };
+}
+
+/** A {@link LeakTestOptions.requestFor} that makes every request a POST of `body` as `contentType`. */
+export function postEach(
+  contentType: string,
+  body: string,
+): NonNullable<LeakTestOptions['requestFor']> {
+  return () => ({ method: 'POST', body, headers: { 'content-type': contentType } });
+}
+
+/**
+ * Runs {@link runLeakTest} and checks its outcome: every request saw only its own IDs, and all
+ * `requests` were sent before the deadline. Throws an `AssertionError` listing the first
+ * mismatches otherwise.
+ */
+export async function assertNoLeaks(options: LeakTestOptions): Promise<void> {
+  const total = options.requests ?? 2000;
+  const { sent, mismatches } = await runLeakTest(options);
+  assert.ok(
+    mismatches.length === 0,
+    `${mismatches.length} mismatches, ${sent} of ${total} requests sent:\n${mismatches.slice(0, 20).join('\n')}`,
+  );
+  assert.equal(sent, total, `sent ${sent} of ${total} requests`);
 }
