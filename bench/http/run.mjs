@@ -5,7 +5,8 @@
 // machine's slow and fast phases hit both alike; the start order alternates; the ratio is taken
 // per window and the median reported. Loopback only, bounded in windows and seconds.
 //
-// Usage: node bench/http/run.mjs [express|koa|fastify ...]   (ROUNDS=3 WINDOW_S=5 CONNECTIONS=16)
+// Usage: node bench/http/run.mjs [express|koa|fastify ...]
+//   ROUNDS=3 WINDOW_S=5 CONNECTIONS=16 CONTENDERS=bare-control,als-floor,hoptrace,cls-rtracer
 import { execFileSync, fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -17,7 +18,7 @@ const WINDOW_S = Number(process.env.WINDOW_S ?? 5);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 16);
 const FRAMEWORKS =
   process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['express', 'koa', 'fastify'];
-const CONTENDERS = ['bare-control', 'als-floor', 'hoptrace', 'cls-rtracer'];
+const CONTENDERS = (process.env.CONTENDERS ?? 'bare-control,als-floor,hoptrace,cls-rtracer').split(',');
 const serverScript = fileURLToPath(new URL('./server.mjs', import.meta.url));
 
 const hasTaskset = (() => {
