@@ -18,7 +18,9 @@ const WINDOW_S = Number(process.env.WINDOW_S ?? 5);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 16);
 const FRAMEWORKS =
   process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['express', 'koa', 'fastify'];
-const CONTENDERS = (process.env.CONTENDERS ?? 'bare-control,als-floor,hoptrace,cls-rtracer').split(',');
+const CONTENDERS = (process.env.CONTENDERS ?? 'bare-control,als-floor,hoptrace,cls-rtracer').split(
+  ',',
+);
 const serverScript = fileURLToPath(new URL('./server.mjs', import.meta.url));
 
 const hasTaskset = (() => {
