@@ -23,10 +23,13 @@ export function openServerRequest(
   request: IncomingMessage,
   response: ServerResponse,
 ): TraceContext {
-  const context = hoptrace.extract(request.headers, {
-    remoteAddress: request.socket?.remoteAddress,
-    request,
-  });
+  // The peer address is only for a trustRequestId function: reading it asks the OS
+  // (getpeername), so it is skipped when no function will look at it.
+  const remoteAddress =
+    typeof hoptrace.options.trustRequestId === 'function'
+      ? request.socket?.remoteAddress
+      : undefined;
+  const context = hoptrace.extract(request.headers, { remoteAddress, request });
   if (!response.headersSent)
     response.setHeader(hoptrace.options.requestIdHeader, context.requestId);
   return context;

@@ -1,14 +1,27 @@
 import { format } from 'node:util';
 import { runWithContext, type TraceContext } from '@hoptrace/core';
 
-/** The one member of a Koa context this module touches: Koa's default error handler. */
+/** The members of a Koa context this module touches: Koa's default error handler and the state. */
 export interface ErrorHandlingContext {
   onerror(error: Error): void;
+  state?: object;
 }
 
 type ErrorWithHeaders = Error & { headers?: unknown };
 
 const NOTHING_TO_RESTORE = (): void => {};
+
+/** What the error path needs of a request, kept on `ctx.state` under a private key. */
+interface ErrorScope {
+  readonly context: TraceContext;
+  readonly headerName: string;
+}
+
+const ERROR_SCOPE = Symbol('hoptrace.koa.error-scope');
+type ScopedState = { [ERROR_SCOPE]?: ErrorScope };
+
+/** The Koa context prototypes (`app.context`) whose `onerror` is already wrapped. */
+const wrappedPrototypes = new WeakSet<object>();
 
 /**
  * Makes Koa's error response carry the request ID header, and runs Koa's error handling (its
@@ -21,8 +34,9 @@ const NOTHING_TO_RESTORE = (): void => {};
  * context, so `app.on('error', …)` listeners could not log the request ID.
  *
  * How: `ctx.onerror` is looked up on `ctx` each time Koa needs it (after a middleware throws, when
- * a body stream fails in Koa 2, when the response errors), so wrapping it on this request's `ctx`
- * covers every path, including errors that never pass through our middleware. The wrapper hands
+ * a body stream fails in Koa 2, when the response errors), so wrapping it where `ctx` finds it
+ * (the app's context prototype, once; a ctx's own handler otherwise) covers every path, including
+ * errors that never pass through our middleware. The wrapper hands
  * Koa's own handler (or the app's replacement of it) the same error with the request ID added to
  * `err.headers`, then takes that addition off again: an error object shared between requests must
  * not keep one request's ID. Thrown values that are not errors become the `Error` Koa itself would
@@ -39,19 +53,54 @@ export function keepRequestIdOnErrors(
   context: TraceContext,
   headerName: string,
 ): void {
+  const prototype: unknown = Object.getPrototypeOf(ctx);
+  const state = ctx.state as ScopedState | undefined;
+  // A real Koa ctx inherits onerror from app.context: wrap that once per app and leave a note
+  // on ctx.state. Giving each ctx its own onerror instead costs V8 a new object shape per
+  // request (measured: +19% instructions per request on a Koa hello-world).
+  if (!Object.hasOwn(ctx, 'onerror') && state !== undefined && isObject(prototype)) {
+    state[ERROR_SCOPE] = { context, headerName };
+    if (!wrappedPrototypes.has(prototype)) wrapPrototypeOnerror(prototype as ErrorHandlingContext);
+    return;
+  }
+  // Anything else (an app that set its own onerror on this ctx): wrap this ctx's handler.
   const onerror = ctx.onerror;
   ctx.onerror = function hoptraceOnerror(thrown: unknown): void {
-    runWithContext(context, () => {
-      // Koa's handler returns at once on null/undefined (so it can be a node-style callback).
-      if (thrown === null || thrown === undefined) return onerror.call(ctx, thrown as never);
-      const [error, restore] = withHeader(asError(thrown), headerName, context.requestId);
-      try {
-        onerror.call(ctx, error);
-      } finally {
-        restore();
-      }
-    });
+    handleError(ctx, onerror, thrown, context, headerName);
   };
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
+}
+
+function wrapPrototypeOnerror(prototype: ErrorHandlingContext): void {
+  wrappedPrototypes.add(prototype);
+  const onerror = prototype.onerror;
+  prototype.onerror = function hoptraceOnerror(this: ErrorHandlingContext, thrown: unknown): void {
+    const scope = (this.state as ScopedState | undefined)?.[ERROR_SCOPE];
+    if (scope === undefined) onerror.call(this, thrown as Error);
+    else handleError(this, onerror, thrown, scope.context, scope.headerName);
+  };
+}
+
+function handleError(
+  ctx: ErrorHandlingContext,
+  onerror: (error: Error) => void,
+  thrown: unknown,
+  context: TraceContext,
+  headerName: string,
+): void {
+  runWithContext(context, () => {
+    // Koa's handler returns at once on null/undefined (so it can be a node-style callback).
+    if (thrown === null || thrown === undefined) return onerror.call(ctx, thrown as never);
+    const [error, restore] = withHeader(asError(thrown), headerName, context.requestId);
+    try {
+      onerror.call(ctx, error);
+    } finally {
+      restore();
+    }
+  });
 }
 
 /** Koa's own test and conversion (`context.js`, `onerror`), done early so the header can ride on it. */
