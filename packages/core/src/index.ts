@@ -60,7 +60,7 @@ export {
   type RequestIdGenerator,
 } from './request-id.js';
 export { isSampled, type Sampling } from './sampling.js';
-export { openServerRequest, runServerRequest } from './server-request.js';
+export { extractServerRequest, openServerRequest, runServerRequest } from './server-request.js';
 export type { TraceContext, TraceSource } from './trace-context.js';
 export {
   formatTraceparent,

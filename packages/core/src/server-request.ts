@@ -5,6 +5,26 @@ import type { Hoptrace } from './create-hoptrace.js';
 import type { TraceContext } from './trace-context.js';
 
 /**
+ * Reads the trace context of a Node server request, handing a `trustRequestId` function the peer
+ * address and the request. For adapters that must extract before they can touch the response
+ * (Fastify's `genReqId`); the others call {@link openServerRequest}. Never throws on request input.
+ *
+ * @example
+ * ```ts
+ * const context = extractServerRequest(hoptrace, request);
+ * ```
+ */
+export function extractServerRequest(hoptrace: Hoptrace, request: IncomingMessage): TraceContext {
+  // The peer address is only for a trustRequestId function: reading it asks the OS
+  // (getpeername), so it is skipped when no function will look at it.
+  const remoteAddress =
+    typeof hoptrace.options.trustRequestId === 'function'
+      ? request.socket?.remoteAddress
+      : undefined;
+  return hoptrace.extract(request.headers, { remoteAddress, request });
+}
+
+/**
  * The first step of every server adapter: reads the trace context of a Node request and puts the
  * request ID on its response right away, so that every answer carries it (404s, errors, responses
  * ended by other middleware). Never throws on request input.
@@ -23,13 +43,7 @@ export function openServerRequest(
   request: IncomingMessage,
   response: ServerResponse,
 ): TraceContext {
-  // The peer address is only for a trustRequestId function: reading it asks the OS
-  // (getpeername), so it is skipped when no function will look at it.
-  const remoteAddress =
-    typeof hoptrace.options.trustRequestId === 'function'
-      ? request.socket?.remoteAddress
-      : undefined;
-  const context = hoptrace.extract(request.headers, { remoteAddress, request });
+  const context = extractServerRequest(hoptrace, request);
   if (!response.headersSent)
     response.setHeader(hoptrace.options.requestIdHeader, context.requestId);
   return context;

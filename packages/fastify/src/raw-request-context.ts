@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { Hoptrace, TraceContext } from '@hoptrace/core';
+import { extractServerRequest, type Hoptrace, type TraceContext } from '@hoptrace/core';
 
 /**
  * Where `genReqId` leaves the context it extracted, on the raw request, for the plugin's
@@ -12,15 +12,12 @@ const EXTRACTED = Symbol('hoptrace.fastify.extracted');
 type RawRequestWithContext = IncomingMessage & { [EXTRACTED]?: TraceContext };
 
 /**
- * Extracts the trace context of a raw Node request, with the peer address and the raw request
- * handed to a `trustRequestId` function (the same arguments on both paths, `genReqId` and
- * `onRequest`, so a trust decision cannot differ between them).
+ * Extracts the trace context of a raw Node request with core's {@link extractServerRequest}, the
+ * same call on both paths (`genReqId` and `onRequest`), so a trust decision cannot differ between
+ * them.
  */
 export function extractRawRequest(engine: Hoptrace, request: IncomingMessage): TraceContext {
-  return engine.extract(request.headers, {
-    remoteAddress: request.socket?.remoteAddress,
-    request,
-  });
+  return extractServerRequest(engine, request);
 }
 
 /** Keeps `context` on the raw request for {@link stashedContext}. */
