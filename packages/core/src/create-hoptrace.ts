@@ -1,7 +1,7 @@
 import { type ExtractRequestInfo, extractResolved } from './extract.js';
 import type { HeaderCarrier } from './header-carrier.js';
 import type { WritableHeaderCarrier } from './header-target.js';
-import { injectHeadersResolved, outboundHeadersResolved } from './inject.js';
+import { type InjectBehaviour, injectHeadersResolved, outboundHeadersResolved } from './inject.js';
 import { type HoptraceOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import type { TraceContext } from './trace-context.js';
 
@@ -17,6 +17,7 @@ export interface Hoptrace {
   injectHeaders<Carrier extends WritableHeaderCarrier>(
     context: TraceContext,
     carrier: Carrier,
+    behaviour?: InjectBehaviour,
   ): Carrier;
 }
 
@@ -45,6 +46,7 @@ export function createHoptrace(options: HoptraceOptions = {}): Hoptrace {
     injectHeaders: <Carrier extends WritableHeaderCarrier>(
       context: TraceContext,
       carrier: Carrier,
-    ) => injectHeadersResolved(context, carrier, resolved),
+      behaviour?: InjectBehaviour,
+    ) => injectHeadersResolved(context, carrier, resolved, behaviour),
   });
 }

@@ -32,6 +32,8 @@ export interface HeadersLike {
   set(name: string, value: string): void;
   /** Whether `name` is present. */
   has(name: string): boolean;
+  /** Removes `name`; optional because hoptrace only reads some carriers. */
+  delete?(name: string): void;
   /** Visits each header; fetch `Headers` gives lower-case names. */
   forEach(callback: (value: string, name: string) => void): void;
 }

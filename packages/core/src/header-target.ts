@@ -20,6 +20,8 @@ export interface OutgoingHeadersLike {
   getHeader(name: string): string | string[] | number | undefined;
   /** Sets `name`, as Node's `OutgoingMessage#setHeader`. */
   setHeader(name: string, value: string): unknown;
+  /** Removes `name`, as Node's `OutgoingMessage#removeHeader`. */
+  removeHeader?(name: string): unknown;
   /** `true` once the headers went out; nothing can be added then. */
   readonly headersSent?: boolean;
 }
@@ -32,6 +34,8 @@ export interface HeaderTarget {
   has(name: string): boolean;
   /** Sets `name`, replacing every existing value of it (never appends a second one). */
   set(name: string, value: string): void;
+  /** Removes every value of `name`. */
+  delete(name: string): void;
 }
 
 function isOutgoingHeadersLike(carrier: unknown): carrier is OutgoingHeadersLike {
@@ -64,6 +68,7 @@ export function headerTarget(carrier: WritableHeaderCarrier): HeaderTarget {
       get: (name) => carrier.get(name) ?? undefined,
       has: (name) => carrier.has(name),
       set: (name, value) => carrier.set(name, value),
+      delete: (name) => carrier.delete?.(name),
     };
   }
   if (isOutgoingHeadersLike(carrier)) {
@@ -73,6 +78,9 @@ export function headerTarget(carrier: WritableHeaderCarrier): HeaderTarget {
       set: (name, value) => {
         // Too late once the headers are out: setHeader would throw ERR_HTTP_HEADERS_SENT.
         if (carrier.headersSent !== true) carrier.setHeader(name, value);
+      },
+      delete: (name) => {
+        if (carrier.headersSent !== true) carrier.removeHeader?.(name);
       },
     };
   }
@@ -102,10 +110,13 @@ function rawTarget(raw: string[]): HeaderTarget {
       return false;
     },
     set(name, value) {
+      this.delete(name);
+      raw.push(name, value);
+    },
+    delete(name) {
       for (let index = raw.length - 2; index >= 0; index -= 2) {
         if (matches(index, name)) raw.splice(index, 2);
       }
-      raw.push(name, value);
     },
   };
 }
@@ -134,9 +145,13 @@ function recordTarget(
     },
     has: (name) => keysByName.has(name),
     set(name, value) {
-      for (const key of keysByName.get(name) ?? []) delete record[key];
+      this.delete(name);
       record[name] = value;
       keysByName.set(name, [name]);
+    },
+    delete(name) {
+      for (const key of keysByName.get(name) ?? []) delete record[key];
+      keysByName.delete(name);
     },
   };
 }

@@ -41,7 +41,14 @@ export {
   type WritableHeaderCarrier,
 } from './header-target.js';
 export { isHexId, randomHexId } from './hex-id.js';
-export { injectHeaders, outboundHeaders, TRACE_IDENTITY_HEADERS } from './inject.js';
+export {
+  type CallerHeaders,
+  type InjectBehaviour,
+  injectHeaders,
+  injectHeadersResolved,
+  outboundHeaders,
+  TRACE_IDENTITY_HEADERS,
+} from './inject.js';
 export {
   ALL_FORMATS,
   type ForwardHeader,

@@ -168,6 +168,68 @@ describe('injectHeaders', () => {
     });
   });
 
+  it('replaces a stale identity (the current span copied from the request) whole', () => {
+    const options = { mode: 'child' as const };
+    const child = extract(envoyHeaders, options);
+    // A handler that copied the incoming headers onto its call, as hand-written forwarding does.
+    const headers = injectHeaders(child, { ...envoyHeaders, 'x-b3-parentspanid': PARENT }, options);
+    const b3 = parseB3Multi({
+      traceId: headers['x-b3-traceid'],
+      spanId: headers['x-b3-spanid'],
+      parentSpanId: headers['x-b3-parentspanid'],
+    });
+    expect(b3).toMatchObject({ traceId: TRACE_128, parentSpanId: SPAN });
+    expect(b3?.spanId).not.toBe(SPAN);
+    expect(parseTraceparent(String(headers.traceparent))?.parentId).toBe(b3?.spanId);
+  });
+
+  it('replaces an identity that does not parse, and a tracestate with no traceparent', () => {
+    const headers = injectHeaders(context, { traceparent: 'garbage', tracestate: 'a=b' });
+    expect(headers.traceparent).toBeUndefined();
+    expect(headers.tracestate).toBeUndefined();
+    expect(headers['x-b3-spanid']).toBe(SPAN);
+  });
+
+  it('keeps a child span the caller (or an earlier hoptrace client) already wrote', () => {
+    const options = { mode: 'child' as const };
+    const child = extract(envoyHeaders, options);
+    const first = injectHeaders(child, new Headers(), options);
+    const written = Object.fromEntries(first);
+    injectHeaders(child, first, options);
+    expect(Object.fromEntries(first)).toEqual(written);
+  });
+
+  it('keeps a bare sampling decision the caller stated', () => {
+    const headers = injectHeaders(context, { b3: '0' });
+    expect(headers).toMatchObject({ b3: '0', 'x-request-id': 'req-1' });
+    expect(headers['x-b3-traceid']).toBeUndefined();
+  });
+
+  it("with callerHeaders: 'replace', writes over every header the caller set", () => {
+    const headers = injectHeaders(
+      context,
+      { 'X-Request-ID': 'caller', traceparent: TRACEPARENT },
+      {},
+      { callerHeaders: 'replace' },
+    );
+    expect(headers).toMatchObject({ 'x-request-id': 'req-1', 'x-b3-traceid': TRACE_128 });
+    expect(headers['X-Request-ID']).toBeUndefined();
+    expect(headers.traceparent).toBeUndefined();
+  });
+
+  it('removes stale identity headers from a ClientRequest', () => {
+    const request = new ClientRequest({
+      host: '127.0.0.1',
+      port: 9,
+      headers: { 'x-b3-traceid': TRACE_128, 'x-b3-spanid': SPAN, 'x-b3-parentspanid': 'ff' },
+      createConnection: () => undefined as never,
+    });
+    request.on('error', () => {});
+    injectHeaders(context, request);
+    expect(request.getHeader('x-b3-parentspanid')).toBe(PARENT);
+    request.destroy();
+  });
+
   it('never duplicates a header in a raw array, even in child mode called twice', () => {
     const raw = ['accept', '*/*'];
     const options = { mode: 'child' as const };

@@ -1,11 +1,16 @@
 import type { B3Identity } from './b3-context.js';
-import { B3_MULTI_HEADER_NAMES, formatB3Multi } from './b3-multi.js';
-import { formatB3Single } from './b3-single.js';
-import { headerTarget, type WritableHeaderCarrier } from './header-target.js';
+import {
+  B3_MULTI_HEADER_NAMES,
+  type B3MultiHeaders,
+  formatB3Multi,
+  parseB3Multi,
+} from './b3-multi.js';
+import { formatB3Single, parseB3Single } from './b3-single.js';
+import { type HeaderTarget, headerTarget, type WritableHeaderCarrier } from './header-target.js';
 import { randomHexId } from './hex-id.js';
 import { type HoptraceOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import type { TraceContext } from './trace-context.js';
-import { formatTraceparent, TRACE_FLAG_SAMPLED } from './traceparent.js';
+import { formatTraceparent, parseTraceparent, TRACE_FLAG_SAMPLED } from './traceparent.js';
 
 /**
  * The headers that together state one trace identity. A carrier that already has any of them
@@ -125,11 +130,29 @@ export function outboundHeadersResolved(
 }
 
 /**
+ * Whose trace identity wins when an outbound carrier already has propagation headers.
+ *
+ * - `keep` (default): headers the caller set explicitly win. A trace identity the caller stated
+ *   (another trace, or its own child span of this one) is kept whole and none of ours is added,
+ *   so a call never carries two. A *stale* identity is replaced: one that repeats the current
+ *   span itself (copied from the incoming request, or from an earlier call) or does not parse.
+ * - `replace`: every header hoptrace writes replaces the caller's value.
+ */
+export type CallerHeaders = 'keep' | 'replace';
+
+/** How {@link injectHeaders} merges with headers already on the carrier. */
+export interface InjectBehaviour {
+  /** Default `keep`. See {@link CallerHeaders}. */
+  readonly callerHeaders?: CallerHeaders;
+}
+
+/**
  * Writes the outbound headers of `context` (see {@link outboundHeaders}) into `carrier`, and
- * returns the carrier. Idempotent: a header the carrier already has is left as it is (the
- * caller's value wins), and a carrier that already states a trace identity (`b3`, `x-b3-*`,
- * `traceparent`, `tracestate`) gets none of ours, so a call never carries a second `traceparent`
- * or a conflicting `b3`.
+ * returns the carrier. Idempotent, and never leaves two values of one header: a header the
+ * carrier already has keeps the caller's value (unless `callerHeaders: 'replace'`); a trace
+ * identity (`b3`, `x-b3-*`, `traceparent`, `tracestate`) the caller stated is kept whole, while a
+ * stale one (the current span repeated, or unparseable) is replaced whole by ours, so a call
+ * never carries a second `traceparent` or a `b3` that contradicts it.
  *
  * @param carrier - fetch `Headers`, a Node `ClientRequest`, a plain record or a raw header array.
  *
@@ -142,8 +165,9 @@ export function injectHeaders<Carrier extends WritableHeaderCarrier>(
   context: TraceContext,
   carrier: Carrier,
   options?: HoptraceOptions,
+  behaviour?: InjectBehaviour,
 ): Carrier {
-  return injectHeadersResolved(context, carrier, resolveOptions(options));
+  return injectHeadersResolved(context, carrier, resolveOptions(options), behaviour);
 }
 
 /** {@link injectHeaders} with options already resolved: the outbound clients' per-call entry point. */
@@ -151,6 +175,7 @@ export function injectHeadersResolved<Carrier extends WritableHeaderCarrier>(
   context: TraceContext,
   carrier: Carrier,
   options: ResolvedOptions,
+  behaviour?: InjectBehaviour,
 ): Carrier {
   const pairs = outboundPairs(context, options);
   if (isEmptyRecord(carrier)) {
@@ -162,21 +187,87 @@ export function injectHeadersResolved<Carrier extends WritableHeaderCarrier>(
     return carrier;
   }
   const target = headerTarget(carrier);
-  let hasIdentity = false;
-  for (const name of TRACE_IDENTITY_HEADERS) {
-    if (target.has(name)) {
-      hasIdentity = true;
-      break;
+  const replace = behaviour?.callerHeaders === 'replace';
+  const identity = replace ? 'stale' : callerIdentity(target, context);
+  if (identity === 'stale') {
+    // Ours replaces it whole: a leftover x-b3-parentspanid or tracestate of the old identity
+    // would contradict the new one.
+    const written = new Set<string>();
+    for (let index = 0; index < pairs.length; index += 2) written.add(pairs[index] as string);
+    for (const name of TRACE_IDENTITY_HEADERS) {
+      if (!written.has(name) && target.has(name)) target.delete(name);
     }
   }
   for (let index = 0; index + 1 < pairs.length; index += 2) {
     const name = pairs[index] as string;
-    if ((hasIdentity && TRACE_IDENTITY.has(name)) || target.has(name)) continue;
-    target.set(name, pairs[index + 1] as string);
+    const value = pairs[index + 1] as string;
+    if (TRACE_IDENTITY.has(name)) {
+      if (identity === 'caller') continue;
+    } else if (!replace && target.has(name)) continue;
+    if (target.get(name) !== value) target.set(name, value);
   }
   return carrier;
 }
 
+/** Whether `left` and `right` name the same trace (a 64-bit B3 ID equals its zero-padded form). */
+function sameTraceId(left: string, right: string | undefined): boolean {
+  return right !== undefined && left.padStart(32, '0') === right.padStart(32, '0');
+}
+
+/**
+ * What the carrier's own trace identity headers are: `none`; `stale` (they repeat the current
+ * span, or do not parse, so ours replaces them); or `caller` (a valid identity of the caller's
+ * own: another trace, a child span, or a bare sampling decision, which wins).
+ */
+function callerIdentity(target: HeaderTarget, context: TraceContext): 'none' | 'stale' | 'caller' {
+  let found = false;
+  const isCurrentSpan = (traceId: string, spanId: string): boolean =>
+    sameTraceId(traceId, context.traceId) && spanId === context.spanId;
+
+  const traceparent = target.get('traceparent');
+  if (traceparent !== undefined) {
+    found = true;
+    const parsed = parseTraceparent(traceparent);
+    if (parsed !== undefined && !isCurrentSpan(parsed.traceId, parsed.parentId)) return 'caller';
+  }
+  const single = target.get('b3');
+  if (single !== undefined) {
+    found = true;
+    const parsed = parseB3Single(single);
+    if (parsed !== undefined) {
+      if (parsed.traceId === undefined) return 'caller';
+      if (!isCurrentSpan(parsed.traceId, parsed.spanId)) return 'caller';
+    }
+  }
+  const multi: { -readonly [Field in keyof B3MultiHeaders]: string | undefined } = {
+    traceId: undefined,
+    spanId: undefined,
+    parentSpanId: undefined,
+    sampled: undefined,
+    flags: undefined,
+  };
+  let hasMulti = false;
+  for (const field of B3_MULTI_FIELDS) {
+    const value = target.get(B3_MULTI_HEADER_NAMES[field]);
+    if (value === undefined) continue;
+    multi[field] = value;
+    hasMulti = true;
+  }
+  if (hasMulti) {
+    found = true;
+    const parsed = parseB3Multi(multi);
+    if (parsed !== undefined) {
+      if (parsed.traceId === undefined) {
+        if (multi.parentSpanId === undefined) return 'caller';
+      } else if (!isCurrentSpan(parsed.traceId, parsed.spanId)) return 'caller';
+    }
+  }
+  // A tracestate alone belongs to no traceparent: stale.
+  if (!found && !target.has('tracestate')) return 'none';
+  return context.traceId === undefined ? 'caller' : 'stale';
+}
+
+const B3_MULTI_FIELDS = Object.keys(B3_MULTI_HEADER_NAMES) as (keyof B3MultiHeaders)[];
 function isEmptyRecord(carrier: WritableHeaderCarrier): boolean {
   if (Array.isArray(carrier) || Object.getPrototypeOf(carrier) !== Object.prototype) return false;
   for (const _key in carrier) return false;
