@@ -172,7 +172,8 @@ describe('injectHeaders', () => {
     const options = { mode: 'child' as const };
     const child = extract(envoyHeaders, options);
     // A handler that copied the incoming headers onto its call, as hand-written forwarding does.
-    const headers = injectHeaders(child, { ...envoyHeaders, 'x-b3-parentspanid': PARENT }, options);
+    const copied: Record<string, string> = { ...envoyHeaders, 'x-b3-parentspanid': PARENT };
+    const headers = injectHeaders(child, copied, options);
     const b3 = parseB3Multi({
       traceId: headers['x-b3-traceid'],
       spanId: headers['x-b3-spanid'],
@@ -184,7 +185,8 @@ describe('injectHeaders', () => {
   });
 
   it('replaces an identity that does not parse, and a tracestate with no traceparent', () => {
-    const headers = injectHeaders(context, { traceparent: 'garbage', tracestate: 'a=b' });
+    const stale: Record<string, string> = { traceparent: 'garbage', tracestate: 'a=b' };
+    const headers = injectHeaders(context, stale);
     expect(headers.traceparent).toBeUndefined();
     expect(headers.tracestate).toBeUndefined();
     expect(headers['x-b3-spanid']).toBe(SPAN);
@@ -200,7 +202,7 @@ describe('injectHeaders', () => {
   });
 
   it('keeps a bare sampling decision the caller stated', () => {
-    const headers = injectHeaders(context, { b3: '0' });
+    const headers = injectHeaders(context, { b3: '0' } as Record<string, string>);
     expect(headers).toMatchObject({ b3: '0', 'x-request-id': 'req-1' });
     expect(headers['x-b3-traceid']).toBeUndefined();
   });

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import {
   type Agent,
+  get as httpGet,
   request as httpRequest,
   type IncomingHttpHeaders,
   type Server,
@@ -68,5 +69,28 @@ export function send(port: number, options: SendOptions = {}): Promise<SentRespo
     );
     outgoing.on('error', reject);
     outgoing.end(options.body);
+  });
+}
+
+/**
+ * GETs `url` with `http.get` (so outbound hooks on `node:http` see it) and parses the body as
+ * JSON. For tests of clients that must propagate through plain `node:http`.
+ */
+export function getJson<Body>(url: string): Promise<Body> {
+  return new Promise((resolve, reject) => {
+    httpGet(url, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      response.on('end', () => {
+        try {
+          resolve(JSON.parse(body) as Body);
+        } catch (error) {
+          reject(error);
+        }
+      });
+    }).on('error', reject);
   });
 }

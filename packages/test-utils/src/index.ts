@@ -1,5 +1,11 @@
 export { continuations } from './continuations.js';
 export {
+  groupRawHeaders,
+  type HeaderSink,
+  type SinkRequest,
+  startHeaderSink,
+} from './header-sink.js';
+export {
   assertHostileCaseHandled,
   HOSTILE_HEADER_CASES,
   type HostileCaseOutcome,
@@ -7,7 +13,14 @@ export {
   hostileRequest,
   isParserRejection,
 } from './hostile-headers.js';
-export { close, listen, type SendOptions, type SentResponse, send } from './http-client.js';
+export {
+  close,
+  getJson,
+  listen,
+  type SendOptions,
+  type SentResponse,
+  send,
+} from './http-client.js';
 export {
   assertNoLeaks,
   type LeakTestOptions,

@@ -1,0 +1,182 @@
+import type { HeadersLike, TraceContext } from '@hoptrace/core';
+import { createOutbound, type Outbound, type OutboundOptions, parseUrl } from './outbound.js';
+
+/**
+ * The part of an axios request config the interceptor reads: its headers. axios 1.x hands
+ * request interceptors an `AxiosHeaders`; a plain record or no headers at all are handled too,
+ * since another interceptor may have replaced them.
+ */
+export interface AxiosRequestConfigLike {
+  headers?: unknown;
+}
+
+/**
+ * The part of an `AxiosInstance` (or the default `axios` export) {@link instrumentAxios} uses.
+ * Structural, so any axios 1.x instance fits without a cast and axios stays an optional peer.
+ */
+export interface AxiosInstanceLike {
+  readonly interceptors: {
+    readonly request: {
+      use(
+        onFulfilled?: (<Config extends AxiosRequestConfigLike>(config: Config) => Config) | null,
+        onRejected?: null,
+        options?: { synchronous?: boolean },
+      ): number;
+      eject(id: number): void;
+    };
+  };
+  getUri(config?: AxiosRequestConfigLike): string;
+}
+
+/** The part of `AxiosHeaders` used here; its names are case-insensitive. */
+interface AxiosHeadersLike {
+  get(name: string): unknown;
+  set(name: string, value: string): unknown;
+  has(name: string): boolean;
+  delete(name: string): unknown;
+}
+
+function isAxiosHeaders(headers: unknown): headers is AxiosHeadersLike {
+  const candidate = headers as Partial<AxiosHeadersLike> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.get === 'function' &&
+    typeof candidate.set === 'function' &&
+    typeof candidate.has === 'function' &&
+    typeof candidate.delete === 'function'
+  );
+}
+
+function headerText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
+    return value.join(', ');
+  }
+  return undefined;
+}
+
+/**
+ * `AxiosHeaders` seen as a fetch `Headers`, which core's injection knows. `AxiosHeaders` has no
+ * `forEach`, so core alone would take it for a plain record and bypass its case-insensitive
+ * accessors. A `false` value is axios' way to say "never send this header": it counts as present
+ * (the caller's choice wins) and `set` without `rewrite` leaves it alone.
+ */
+function axiosHeadersAdapter(headers: AxiosHeadersLike): HeadersLike {
+  return {
+    get: (name) => headerText(headers.get(name)) ?? null,
+    set: (name, value) => {
+      headers.set(name, value);
+    },
+    has: (name) => {
+      const value = headers.get(name);
+      return value !== undefined && value !== null;
+    },
+    delete: (name) => {
+      headers.delete(name);
+    },
+    forEach: (callback) => {
+      for (const [name, value] of Object.entries(headers)) {
+        const text = headerText(value);
+        if (text !== undefined) callback(text, name);
+      }
+    },
+  };
+}
+
+/**
+ * A plain-record `config.headers` (or none) with the headers added, as a new record: the caller's
+ * may be shared with other calls. Values that are not header text (axios' `false` = "never send",
+ * `null`, nested default buckets) are kept aside and put back last, so they still win.
+ */
+function injectIntoRecord(
+  outbound: Outbound,
+  context: TraceContext,
+  headers: unknown,
+): Record<string, unknown> {
+  const text: Record<string, string | string[] | number> = {};
+  const other: Record<string, unknown> = {};
+  if (typeof headers === 'object' && headers !== null) {
+    for (const [name, value] of Object.entries(headers)) {
+      if (headerText(value) === undefined) other[name] = value;
+      else text[name] = value as string | string[] | number;
+    }
+  }
+  return { ...outbound.inject(context, text), ...other };
+}
+
+/**
+ * Adds a request interceptor to an axios instance (or the default `axios` export) that writes the
+ * request ID and trace headers of the current request context into each call's
+ * `config.headers`, and returns a function that removes it (calling it again does nothing).
+ *
+ * - Outside a request context nothing is added (unless `outsideContext: 'new-trace'`).
+ * - Headers the caller set win; a stale copied `traceparent`/`b3` is replaced, never duplicated
+ *   (see core's `injectHeaders`).
+ * - With `propagateTo`, the host comes from `instance.getUri(config)` (baseURL + url + params);
+ *   a relative URL (no baseURL) gets nothing.
+ * - Works with axios' `http` and `fetch` adapters. The interceptor is `synchronous`, so it runs
+ *   inside the caller's `instance.get()` and reads the caller's context. axios builds
+ *   `config.headers` afresh for each request, so `instance.defaults.headers` is never written.
+ * - A failing call (503, ECONNREFUSED) rejects with axios' own error, unchanged.
+ *
+ * Bad options throw `HoptraceOptionsError` here, not per call. Headers follow B3
+ * (openzipkin/b3-propagation), W3C Trace Context and W3C Baggage.
+ *
+ * @param instance - `axios`, or an instance from `axios.create()` (axios 1.7+).
+ * @param options - see {@link OutboundOptions}; defaults: every host, `mode: 'forward'`,
+ *   `outsideContext: 'skip'`, `callerHeaders: 'keep'`.
+ * @returns `eject()`: stops adding headers to this instance's calls.
+ *
+ * @example
+ * ```ts
+ * import axios from 'axios';
+ * const client = axios.create({ baseURL: 'http://orders.internal' });
+ * const eject = instrumentAxios(client, { mode: 'child', propagateTo: ['*.internal'] });
+ * // inside a request handler: carries x-request-id, b3, traceparent…
+ * await client.get('/orders/42');
+ * eject();
+ * ```
+ */
+export function instrumentAxios(
+  instance: AxiosInstanceLike,
+  options: OutboundOptions = {},
+): () => void {
+  const outbound = createOutbound(options);
+
+  const targetUrl = (config: AxiosRequestConfigLike): URL | undefined => {
+    try {
+      return parseUrl(instance.getUri(config));
+    } catch {
+      // A URL axios cannot build is axios' error to report, on the call itself.
+      return undefined;
+    }
+  };
+
+  const interceptor = <Config extends AxiosRequestConfigLike>(config: Config): Config => {
+    try {
+      const context = outbound.contextFor(() => targetUrl(config));
+      if (context === undefined) return config;
+      const headers = config.headers;
+      if (isAxiosHeaders(headers)) {
+        outbound.inject(context, axiosHeadersAdapter(headers));
+      } else {
+        // axios turns a record back into AxiosHeaders before sending.
+        (config as AxiosRequestConfigLike).headers = injectIntoRecord(outbound, context, headers);
+      }
+    } catch {
+      // Headers a caller's odd config makes unwritable: the call goes out as the caller built it.
+    }
+    return config;
+  };
+
+  let id: number | undefined = instance.interceptors.request.use(interceptor, null, {
+    synchronous: true,
+  });
+  return () => {
+    if (id === undefined) return;
+    instance.interceptors.request.eject(id);
+    id = undefined;
+  };
+}

@@ -1,0 +1,190 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
+import { clientRequestUrl, hookClientRequests } from './node-http-hook.js';
+import { createOutbound, type Outbound, type OutboundOptions } from './outbound.js';
+
+/** Published by every undici (Node's bundled copy and npm 6–8) as each request is built. */
+const UNDICI_REQUEST_CREATE_CHANNEL = 'undici:request:create';
+
+/**
+ * Where the hooks live: on `globalThis` under a registered symbol, so two copies of this package
+ * in one process (its ESM and CJS builds, or two versions) share one set of hooks and never add
+ * the headers twice. Bump the version if {@link OutboundHookRegistry}'s shape ever changes.
+ */
+const REGISTRY_KEY = Symbol.for('hoptrace.outbound-hooks.v1');
+
+/** One `instrumentOutbound()` call: what each hooked request is handed to. */
+interface OutboundInstallation {
+  /** `message.request` of `undici:request:create`. */
+  injectUndici(request: unknown): void;
+  /** A `node:http` `ClientRequest` being constructed. */
+  injectClientRequest(request: unknown): void;
+}
+
+/** The process-wide state shared by every copy of this package. */
+interface OutboundHookRegistry {
+  /** Active installations, in installation order: the first one's headers win. */
+  readonly installations: Set<OutboundInstallation>;
+  /** Removes the hooks; set while at least one installation is active. */
+  unhook: (() => void) | undefined;
+}
+
+function hookRegistry(): OutboundHookRegistry {
+  const global = globalThis as { [REGISTRY_KEY]?: OutboundHookRegistry };
+  let registry = global[REGISTRY_KEY];
+  if (registry === undefined) {
+    registry = { installations: new Set(), unhook: undefined };
+    Object.defineProperty(global, REGISTRY_KEY, { value: registry, configurable: true });
+  }
+  return registry;
+}
+
+function hook(registry: OutboundHookRegistry): () => void {
+  // Each hook reads the registry at event time, so whichever copy of the package installed the
+  // hooks serves the installations of every copy.
+  const onUndiciRequest = (message: unknown): void => {
+    if (typeof message !== 'object' || message === null) return;
+    const { request } = message as { readonly request?: unknown };
+    for (const installation of registry.installations) {
+      try {
+        installation.injectUndici(request);
+      } catch {
+        // A hook must never break the caller's request.
+      }
+    }
+  };
+  subscribe(UNDICI_REQUEST_CREATE_CHANNEL, onUndiciRequest);
+  const unhookClientRequests = hookClientRequests((request) => {
+    for (const installation of registry.installations) {
+      try {
+        installation.injectClientRequest(request);
+      } catch {
+        // A hook must never break the caller's request.
+      }
+    }
+  });
+  return () => {
+    unsubscribe(UNDICI_REQUEST_CREATE_CHANNEL, onUndiciRequest);
+    unhookClientRequests();
+  };
+}
+
+/** The part of undici's internal `Request` (6.x–8.x) the hook reads and writes. */
+interface UndiciRequestLike {
+  readonly origin?: unknown;
+  readonly path?: unknown;
+  /** A flat `[name, value, …]` array (undici ≥ 6.x); a `name: value\r\n` string in older ones. */
+  readonly headers?: unknown;
+  addHeader?(name: string, value: string): unknown;
+}
+
+function undiciUrl(request: UndiciRequestLike): URL | undefined {
+  const { origin, path } = request;
+  try {
+    if (typeof origin !== 'string' && !(origin instanceof URL)) return undefined;
+    const base = new URL(origin);
+    return typeof path === 'string' && path.startsWith('/') ? new URL(path, base) : base;
+  } catch {
+    return undefined;
+  }
+}
+
+function injectUndici(outbound: Outbound, candidate: unknown): void {
+  if (typeof candidate !== 'object' || candidate === null) return;
+  const request = candidate as UndiciRequestLike;
+  const { headers } = request;
+  if (!Array.isArray(headers) && typeof headers !== 'string') return;
+  const context = outbound.contextFor(() => undiciUrl(request));
+  if (context === undefined) return;
+  if (Array.isArray(headers)) {
+    // The array undici sends from: written in place, replacing rather than appending.
+    outbound.inject(context, headers as string[]);
+    return;
+  }
+  if (typeof request.addHeader !== 'function') return;
+  // An old undici keeps headers as one string and can only append: add the names it lacks.
+  const existing = parseHeaderString(headers);
+  const present = new Set<string>();
+  for (let index = 0; index < existing.length; index += 2) {
+    present.add((existing[index] as string).toLowerCase());
+  }
+  const merged = outbound.inject(context, [...existing]);
+  for (let index = 0; index + 1 < merged.length; index += 2) {
+    const name = merged[index] as string;
+    if (!present.has(name.toLowerCase())) request.addHeader(name, merged[index + 1] as string);
+  }
+}
+
+function parseHeaderString(headers: string): string[] {
+  const raw: string[] = [];
+  for (const line of headers.split('\r\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0) raw.push(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+  }
+  return raw;
+}
+
+function injectClientRequest(outbound: Outbound, request: ClientRequest): void {
+  // Headers passed as an array, or `Expect: 100-continue`, are already serialized: too late.
+  if (request.headersSent) return;
+  const context = outbound.contextFor(() => clientRequestUrl(request));
+  if (context !== undefined) outbound.inject(context, request);
+}
+
+/**
+ * Zero-code mode: from now on, every outbound HTTP call made inside a request context carries
+ * that request's ID and trace headers, with no wrapping. Covers Node's global `fetch`, npm
+ * undici (`request`, `fetch`, `stream`… on any dispatcher) and `node:http`/`node:https` requests,
+ * hence the clients built on them (got, node-fetch, superagent, axios's http adapter).
+ *
+ * How: one subscriber to the `undici:request:create` diagnostics channel; for `node:http(s)`,
+ * the `http.client.request.created` channel on Node ≥ 22.12, or on older Node (20.x,
+ * 22.0–22.11) a wrapper around `http.Agent.prototype.addRequest`. Both run synchronously while
+ * the request is built, in the caller's async context. Limits on Node < 22.12: a request with
+ * `createConnection` and no agent, or through an agent whose `addRequest` does not call
+ * `http.Agent`'s, gets nothing. On every Node, a `ClientRequest` whose headers were given as an
+ * array or with `Expect: 100-continue` is already serialized and gets nothing.
+ *
+ * Headers the caller set win (see `callerHeaders`), nothing is appended twice, and a hook never
+ * throws into the call: a failing request reaches the caller unchanged.
+ *
+ * Installing more than once is safe: all installations (also from another copy of this package,
+ * such as its CJS and ESM builds loaded together) share one set of hooks, each request is handed
+ * to each installation in order, and since injection is idempotent the first one's headers win
+ * and nothing is doubled. The hooks go away when the last installation is removed.
+ *
+ * Follows W3C Trace Context, B3 propagation and Node's `diagnostics_channel` built-in channels.
+ *
+ * @param options - see {@link OutboundOptions}; default `{}`: forward mode, every host, nothing
+ *   added outside a request context. Bad options throw `HoptraceOptionsError`.
+ * @returns `uninstall()`: stops this installation; calling it again does nothing.
+ *
+ * @example
+ * ```ts
+ * import { instrumentOutbound } from '@hoptrace/fetch';
+ *
+ * const uninstall = instrumentOutbound({ propagateTo: ['*.svc.cluster.local'] });
+ * // inside a request handler: `await fetch('http://users.svc.cluster.local/me')` carries the headers
+ * process.on('SIGTERM', uninstall);
+ * ```
+ */
+export function instrumentOutbound(options: OutboundOptions = {}): () => void {
+  const outbound = createOutbound(options);
+  const installation: OutboundInstallation = {
+    injectUndici: (request) => injectUndici(outbound, request),
+    injectClientRequest: (request) => injectClientRequest(outbound, request as ClientRequest),
+  };
+  const registry = hookRegistry();
+  registry.installations.add(installation);
+  if (registry.unhook === undefined) registry.unhook = hook(registry);
+  let installed = true;
+  return () => {
+    if (!installed) return;
+    installed = false;
+    registry.installations.delete(installation);
+    if (registry.installations.size > 0) return;
+    const unhook = registry.unhook;
+    registry.unhook = undefined;
+    unhook?.();
+  };
+}

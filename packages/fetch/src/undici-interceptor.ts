@@ -1,0 +1,91 @@
+// Type-only: undici is an optional peer, and this file must load without it.
+import type { Dispatcher } from 'undici';
+import { createOutbound, type OutboundOptions, parseUrl } from './outbound.js';
+
+/** The headers of a dispatch, copied into a form core's `injectHeaders` writes into. */
+type HeadersCopy = Record<string, string | string[] | undefined> | string[];
+
+/**
+ * A copy of undici's `headers` option: a record stays a record and a flat `[name, value, …]`
+ * array stays a flat array; an iterable of pairs (`Headers`, `Map`) becomes a flat array so
+ * repeated names survive. `undefined` for a shape undici would refuse itself: the dispatch is
+ * then passed on untouched and undici reports it.
+ */
+function copyHeaders(headers: Dispatcher.DispatchOptions['headers']): HeadersCopy | undefined {
+  if (headers === undefined || headers === null) return {};
+  if (Array.isArray(headers)) return [...(headers as string[])];
+  if (typeof headers !== 'object') return undefined;
+  if (Symbol.iterator in headers) {
+    const flat: string[] = [];
+    for (const pair of headers as Iterable<unknown>) {
+      if (!Array.isArray(pair) || pair.length !== 2) return undefined;
+      const [name, value] = pair as [unknown, unknown];
+      if (typeof name !== 'string' || value === undefined) continue;
+      for (const item of Array.isArray(value) ? value : [value]) flat.push(name, item as string);
+    }
+    return flat;
+  }
+  return { ...(headers as Record<string, string | string[] | undefined>) };
+}
+
+/**
+ * The URL of a dispatch, for `propagateTo`: its origin, plus its path when that reads as one
+ * (appended, never resolved, so a path like `//other.host/` cannot change the host).
+ */
+function dispatchUrl(options: Dispatcher.DispatchOptions): URL | undefined {
+  const { origin, path } = options;
+  if (origin === undefined) return undefined;
+  const base = parseUrl(origin);
+  if (base === undefined || typeof path !== 'string' || !path.startsWith('/')) return base;
+  return parseUrl(`${base.origin}${path}`) ?? base;
+}
+
+/**
+ * An undici interceptor that adds the current request's ID and trace headers to every request
+ * dispatched through it (per the `OutboundOptions`: formats, `mode`, `propagateTo`,
+ * `outsideContext`, `callerHeaders`). Compose it onto any undici dispatcher (undici 6.21+ and 7);
+ * set the composed one as the global dispatcher to cover `undici.request`, `undici.fetch` and
+ * the other undici APIs called without a `dispatcher`.
+ *
+ * Each dispatch gets a copy of its `headers` (record, flat array, or iterable of pairs) with
+ * hoptrace's headers injected; the caller's object is never changed. Headers the caller set win,
+ * a stale copy of the current span's identity is replaced, and no header is sent twice. Because
+ * the context is read per dispatch, keep-alive connections shared by many requests are fine.
+ * Errors are undici's own, unchanged.
+ *
+ * @param options - See {@link OutboundOptions}. Bad options throw `HoptraceOptionsError` here.
+ * @returns A `Dispatcher.DispatcherComposeInterceptor` (see undici's `Dispatcher.compose`).
+ *
+ * Follows undici's interceptor API (`Dispatcher.compose`, docs/api/Dispatcher.md) and W3C Trace
+ * Context / B3 propagation as core's `injectHeaders`.
+ *
+ * @example
+ * ```ts
+ * import { Agent, request, setGlobalDispatcher } from 'undici';
+ * import { hoptraceInterceptor } from '@hoptrace/fetch';
+ *
+ * const dispatcher = new Agent().compose(hoptraceInterceptor({ mode: 'child' }));
+ * await request('http://orders.internal/orders/42', { dispatcher });
+ * setGlobalDispatcher(dispatcher); // or for every undici call
+ * ```
+ */
+export function hoptraceInterceptor(
+  options?: OutboundOptions,
+): Dispatcher.DispatcherComposeInterceptor {
+  const outbound = createOutbound(options);
+  return function hoptraceInterceptor(dispatch: Dispatcher.Dispatch): Dispatcher.Dispatch {
+    return function hoptraceDispatch(dispatchOptions, handler) {
+      let headers: HeadersCopy | undefined;
+      try {
+        const context = outbound.contextFor(() => dispatchUrl(dispatchOptions));
+        headers = context === undefined ? undefined : copyHeaders(dispatchOptions.headers);
+        if (context !== undefined && headers !== undefined) outbound.inject(context, headers);
+      } catch {
+        // Headers undici would refuse (a bad pair, a throwing iterator): undici reports them.
+        headers = undefined;
+      }
+      if (headers === undefined) return dispatch(dispatchOptions, handler);
+      return dispatch({ ...dispatchOptions, headers }, handler);
+    };
+  };
+}
