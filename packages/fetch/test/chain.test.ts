@@ -1,7 +1,7 @@
 // The three-hop chain the outbound package exists for: Express calls Koa with the wrapped fetch,
 // Koa calls Fastify with axios, Fastify calls a plain node:http sink with http.get under
 // instrumentOutbound. Every service is a real server on loopback, with the hoptrace adapter.
-import { createServer } from 'node:http';
+import { createServer, Agent as HttpAgent } from 'node:http';
 import { getContext, type HoptraceOptions } from '@hoptrace/core';
 import { hoptrace as expressHoptrace } from '@hoptrace/express';
 import { hoptrace as fastifyHoptrace, hoptraceServerOptions } from '@hoptrace/fastify';
@@ -96,7 +96,12 @@ async function startChain(options: HoptraceOptions, delayMs: number): Promise<Ch
   const fastifyPort =
     typeof fastifyAddress === 'object' && fastifyAddress ? fastifyAddress.port : 0;
 
-  const client = axios.create({ baseURL: `http://127.0.0.1:${fastifyPort}` });
+  // Bounded keep-alive pools, as a service would configure them: 500 chains at once must queue,
+  // not open 500 sockets per hop on a 2-core CI machine.
+  const client = axios.create({
+    baseURL: `http://127.0.0.1:${fastifyPort}`,
+    httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 32 }),
+  });
   const eject = instrumentAxios(client, options);
   const koa = new Koa();
   koa.use(koaHoptrace(options));
@@ -251,8 +256,9 @@ describe('three-hop chain, forward mode (what a mesh asks for)', () => {
     expect(singleValues(seen)['x-request-id']).toBe('after-response');
   });
 
-  it('keeps 500 concurrent chains with random delays apart', { timeout: 60_000 }, async () => {
+  it('keeps 500 concurrent chains with random delays apart', { timeout: 120_000 }, async () => {
     const local = await startChain({}, 5);
+    const agent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
     try {
       const answers = await Promise.all(
         Array.from({ length: 500 }, async (_unused, index) => {
@@ -261,7 +267,12 @@ describe('three-hop chain, forward mode (what a mesh asks for)', () => {
             'x-request-id': `chain-${index}`,
             traceparent: `00-${traceId}-e457b5a2e4d86bd1-01`,
           };
-          const response = await send(local.expressPort, { path: '/hop', headers });
+          const response = await send(local.expressPort, {
+            path: '/hop',
+            headers,
+            agent,
+            timeoutMs: 60_000,
+          });
           return { index, traceId, response };
         }),
       );
@@ -276,6 +287,7 @@ describe('three-hop chain, forward mode (what a mesh asks for)', () => {
         expect(singleValues(sink)['x-request-id']).toBe(`chain-${index}`);
       }
     } finally {
+      agent.destroy();
       await local.stop();
     }
   });
