@@ -49,6 +49,7 @@ export {
   outboundHeaders,
   TRACE_IDENTITY_HEADERS,
 } from './inject.js';
+export { type LogFields, logFields } from './log-fields.js';
 export {
   ALL_FORMATS,
   type ForwardHeader,

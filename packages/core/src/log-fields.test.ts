@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { runWithContext } from './context-storage.js';
+import { extract } from './extract.js';
+import { logFields } from './log-fields.js';
+
+describe('logFields', () => {
+  it('is empty outside a request', () => {
+    expect(logFields()).toEqual({});
+  });
+
+  it('names the current request’s IDs', () => {
+    const context = extract({
+      'x-request-id': 'req-1',
+      'x-b3-traceid': '80f198ee56343ba864fe8b2a57d3eff7',
+      'x-b3-spanid': 'e457b5a2e4d86bd1',
+      'x-b3-parentspanid': '05e3ac9a4f6e3b90',
+    });
+    expect(runWithContext(context, logFields)).toEqual({
+      requestId: 'req-1',
+      traceId: '80f198ee56343ba864fe8b2a57d3eff7',
+      spanId: 'e457b5a2e4d86bd1',
+      parentSpanId: '05e3ac9a4f6e3b90',
+    });
+  });
+
+  it('leaves out what the request does not have, and never a hostile value', () => {
+    const context = extract({ 'x-request-id': 'bad\r\nid' }, { startTrace: false });
+    const fields = runWithContext(context, logFields);
+    expect(Object.keys(fields)).toEqual(['requestId']);
+    expect(fields.requestId).not.toContain('\n');
+  });
+});
