@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { extract } from './extract.js';
 import type { HeaderCarrier } from './header-carrier.js';
+import { outboundHeaders } from './inject.js';
 
 const TRACE_128 = '80f198ee56343ba864fe8b2a57d3eff7';
 const TRACE_64 = '80f198ee56343ba8';
@@ -510,5 +511,30 @@ describe('extract: Node request headers', () => {
     expect({ ...fromNode, requestId: 'x' }).toEqual({ ...walked, requestId: 'x' });
     expect(fromNode.incoming['x-client-trace-id']).toBe('c');
     expect(fromNode.traceSource).toBe('b3-multi');
+  });
+});
+
+describe('extract: B3 single with the decision deferred, and x-b3-parentspanid', () => {
+  it('takes the parent from the multi headers when both name the same span', () => {
+    const context = extract({
+      b3: '80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1',
+      'x-b3-traceid': '80f198ee56343ba864fe8b2a57d3eff7',
+      'x-b3-spanid': 'e457b5a2e4d86bd1',
+      'x-b3-parentspanid': '05e3ac9a4f6e3b90',
+    });
+    expect(context).toMatchObject({
+      traceSource: 'b3-single',
+      spanId: 'e457b5a2e4d86bd1',
+      parentSpanId: '05e3ac9a4f6e3b90',
+      sampling: 'defer',
+    });
+  });
+
+  it('keeps a child-mode parent link across a hop with no sampling decision', () => {
+    const options = { mode: 'child' as const };
+    const edge = extract({ 'x-request-id': 'req-1' }, options);
+    const next = extract(outboundHeaders(edge, options), options);
+    expect(next.parentSpanId).toBe(edge.spanId);
+    expect(next.spanId).not.toBe(edge.spanId);
   });
 });

@@ -444,6 +444,18 @@ function extractFrom(
   if (identity !== undefined) {
     ({ traceId, spanId, parentSpanId } = identity);
     traceSource = identity === single ? 'b3-single' : 'b3-multi';
+    // B3 single can carry a parent only after a sampling state (`{trace}-{span}-{sampled}-{parent}`),
+    // so with the decision deferred a sender writes `b3: {trace}-{span}` and the parent in
+    // x-b3-parentspanid alone. When both name the same span, the multi header's parent belongs to
+    // it; dropping it would cut the parent link at every deferred hop.
+    if (
+      parentSpanId === undefined &&
+      identity === single &&
+      multi?.traceId === traceId &&
+      multi.spanId === spanId
+    ) {
+      parentSpanId = multi.parentSpanId;
+    }
   } else if (traceparent !== undefined) {
     traceId = traceparent.traceId;
     spanId = traceparent.parentId;

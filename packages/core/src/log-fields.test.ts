@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { runWithContext } from './context-storage.js';
 import { extract } from './extract.js';
@@ -28,5 +30,24 @@ describe('logFields', () => {
     const fields = runWithContext(context, logFields);
     expect(Object.keys(fields)).toEqual(['requestId']);
     expect(fields.requestId).not.toContain('\n');
+  });
+
+  it('works as pino’s mixin, inside and outside a request', () => {
+    const lines: Record<string, unknown>[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    });
+    const logger = pino({ mixin: logFields, base: { service: 'orders' } }, destination);
+    logger.info({ port: 3000 }, 'listening');
+    logger.info({ port: 3001 }, 'listening again');
+    runWithContext(extract({ 'x-request-id': 'req-9' }), () => logger.info('inside'));
+    expect(lines.map((line) => [line.msg, line.requestId, line.port])).toEqual([
+      ['listening', undefined, 3000],
+      ['listening again', undefined, 3001],
+      ['inside', 'req-9', undefined],
+    ]);
   });
 });

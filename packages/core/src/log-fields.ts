@@ -12,8 +12,6 @@ export interface LogFields {
   readonly parentSpanId?: string;
 }
 
-const NO_FIELDS: LogFields = Object.freeze({});
-
 /**
  * The current request's IDs as log fields (`requestId`, `traceId`, `spanId`, `parentSpanId`),
  * or an empty object outside a request. Made for pino's `mixin` (called on every log line), and
@@ -34,7 +32,9 @@ const NO_FIELDS: LogFields = Object.freeze({});
  */
 export function logFields(): LogFields {
   const context = contextStorage().getStore();
-  if (context === undefined) return NO_FIELDS;
+  // A new object every time, even when empty: pino's default mixinMergeStrategy assigns the log
+  // line's own fields into what the mixin returned, so a shared or frozen object would break.
+  if (context === undefined) return {};
   const fields: { -readonly [Field in keyof LogFields]: string } = {
     requestId: context.requestId,
   };
