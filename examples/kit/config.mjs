@@ -1,0 +1,52 @@
+// Every example service is configured from its environment only, so the same file runs on
+// loopback under the local runner and in docker compose.
+
+const MODES = new Set(['child', 'forward']);
+
+/**
+ * Reads `HOST`, `PORT`, `SERVICE_NAME`, `HOPTRACE_MODE` and the downstream base URLs named in
+ * `urlNames` (e.g. `['ORDERS_URL']`). A missing or invalid value ends the process with a message
+ * naming the variable: a service that cannot reach its downstreams should fail at start, not on
+ * its first request.
+ *
+ * @param {string} service the service's name, e.g. `'orders'`
+ * @param {string[]} [urlNames] the environment variables holding its downstream base URLs
+ * @returns {{ service: string, instance: string, host: string, port: number,
+ *   mode: 'child' | 'forward', urls: Record<string, string> }}
+ */
+export function readConfig(service, urlNames = [], environment = process.env) {
+  const fail = (message) => {
+    console.error(`${service}: ${message}`);
+    process.exit(1);
+  };
+
+  const port = Number(environment.PORT || 0);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    fail(
+      `PORT must be a port number (0 lets the OS pick), got ${JSON.stringify(environment.PORT)}`,
+    );
+  }
+  const mode = environment.HOPTRACE_MODE || 'child';
+  if (!MODES.has(mode)) {
+    fail(`HOPTRACE_MODE must be "child" or "forward", got ${JSON.stringify(mode)}`);
+  }
+
+  const urls = {};
+  for (const name of urlNames) {
+    const value = environment[name];
+    if (!value)
+      fail(`${name} is required: the base URL of a downstream, e.g. http://127.0.0.1:8081`);
+    if (!URL.canParse(value)) fail(`${name} is not a URL: ${JSON.stringify(value)}`);
+    // Routes are appended to it ('/orders'), so a trailing slash would double.
+    urls[name] = value.replace(/\/+$/, '');
+  }
+
+  return {
+    service,
+    instance: environment.SERVICE_NAME || service,
+    host: environment.HOST || '127.0.0.1',
+    port,
+    mode,
+    urls,
+  };
+}
