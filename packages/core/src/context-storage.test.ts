@@ -1,15 +1,17 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   contextStorage,
   getContext,
   getRequestId,
   runWithContext,
+  setContextFallback,
   tryGetContext,
 } from './context-storage.js';
 import { NoActiveContextError } from './errors.js';
 import { extract } from './extract.js';
+import type { TraceContext } from './trace-context.js';
 
 describe('context storage', () => {
   it('throws a clear error outside a request, and tryGetContext returns undefined', () => {
@@ -80,5 +82,41 @@ describe('context storage', () => {
     runWithContext(extract({ 'x-request-id': 'b' }), () => emitter.emit('event'));
     emitter.emit('event');
     expect(seen).toEqual(['a', 'b', undefined]);
+  });
+});
+
+describe('context fallback', () => {
+  afterEach(() => setContextFallback(undefined));
+
+  it('is asked only when the store is empty', () => {
+    const fallback = extract({ 'x-request-id': 'from-fallback' });
+    let calls = 0;
+    setContextFallback(() => {
+      calls++;
+      return fallback;
+    });
+    expect(getContext()).toBe(fallback);
+    expect(tryGetContext()).toBe(fallback);
+    expect(getRequestId()).toBe('from-fallback');
+    expect(calls).toBe(3);
+    runWithContext(extract({ 'x-request-id': 'own' }), () => {
+      expect(getRequestId()).toBe('own');
+      expect(tryGetContext()?.requestId).toBe('own');
+    });
+    expect(calls).toBe(3);
+  });
+
+  it('counts a fallback that throws or returns something else as none', () => {
+    for (const fallback of [
+      () => {
+        throw new Error('broken');
+      },
+      () => ({ requestId: 42 }) as unknown as TraceContext,
+      () => null as unknown as undefined,
+    ]) {
+      setContextFallback(fallback);
+      expect(tryGetContext()).toBeUndefined();
+      expect(() => getContext()).toThrow(NoActiveContextError);
+    }
   });
 });

@@ -28,6 +28,78 @@ function createStorage(): AsyncLocalStorage<TraceContext> {
 const storage = createStorage();
 
 /**
+ * Where a bridge (the OpenTelemetry one) can offer a trace context when hoptrace's own store has
+ * none, e.g. an app whose requests are opened by OpenTelemetry's instrumentation alone. A holder
+ * under a `Symbol.for` key, so the ESM and CJS builds (and the bridge's copy) share it.
+ */
+const FALLBACK_KEY = Symbol.for('hoptrace.context-fallback.v1');
+
+/** A function that finds the current trace context outside hoptrace's own store. */
+export type ContextFallback = () => TraceContext | undefined;
+
+interface FallbackHolder {
+  current: ContextFallback | undefined;
+}
+
+type GlobalWithFallback = typeof globalThis & { [FALLBACK_KEY]?: FallbackHolder };
+
+function createFallbackHolder(): FallbackHolder {
+  const global = globalThis as GlobalWithFallback;
+  const existing = global[FALLBACK_KEY];
+  if (existing !== undefined) return existing;
+  const holder: FallbackHolder = { current: undefined };
+  Object.defineProperty(global, FALLBACK_KEY, {
+    value: holder,
+    enumerable: false,
+    configurable: false,
+    writable: false,
+  });
+  return holder;
+}
+
+const fallback = createFallbackHolder();
+
+/**
+ * Only reached when hoptrace's store is empty, so a request opened by a hoptrace adapter pays
+ * nothing for it. A fallback that throws or returns something else than a context counts as none.
+ */
+function fallbackContext(): TraceContext | undefined {
+  const find = fallback.current;
+  if (find === undefined) return undefined;
+  try {
+    const context = find();
+    return typeof context === 'object' && context !== null && typeof context.requestId === 'string'
+      ? context
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Sets where {@link getContext}, {@link tryGetContext}, {@link getRequestId} and `logFields` look
+ * when hoptrace's own AsyncLocalStorage holds no context; `undefined` removes it. One fallback at
+ * a time, shared by every copy of this package in the process. Nothing by default.
+ *
+ * What `bridgeOpenTelemetry()` of `@hoptrace/core/otel` sets, so that the context its propagator
+ * extracted (kept in OpenTelemetry's context) is the current one.
+ *
+ * @example
+ * ```ts
+ * setContextFallback(() => jobContexts.get(currentJobId()));
+ * setContextFallback(undefined);
+ * ```
+ */
+export function setContextFallback(find: ContextFallback | undefined): void {
+  fallback.current = find;
+}
+
+/** The fallback registered now, or `undefined`. */
+export function currentContextFallback(): ContextFallback | undefined {
+  return fallback.current;
+}
+
+/**
  * The process-wide AsyncLocalStorage that holds the current {@link TraceContext}. For adapters
  * that must re-enter a context (Fastify after body parsing); applications use
  * {@link runWithContext} and {@link getContext}.
@@ -56,7 +128,8 @@ export function runWithContext<Result>(context: TraceContext, callback: () => Re
 
 /**
  * The current request's trace context. Throws {@link NoActiveContextError} outside a request;
- * use {@link tryGetContext} where there may be none.
+ * use {@link tryGetContext} where there may be none. Where hoptrace's own store is empty, the
+ * context fallback is asked (see {@link setContextFallback}; `bridgeOpenTelemetry()` sets one).
  *
  * @example
  * ```ts
@@ -64,13 +137,14 @@ export function runWithContext<Result>(context: TraceContext, callback: () => Re
  * ```
  */
 export function getContext(): TraceContext {
-  const context = storage.getStore();
+  const context = storage.getStore() ?? fallbackContext();
   if (context === undefined) throw new NoActiveContextError();
   return context;
 }
 
 /**
- * The current trace context, or `undefined` outside a request.
+ * The current trace context, or `undefined` outside a request. Like {@link getContext}, asks the
+ * context fallback when hoptrace's own store is empty.
  *
  * @example
  * ```ts
@@ -78,7 +152,7 @@ export function getContext(): TraceContext {
  * ```
  */
 export function tryGetContext(): TraceContext | undefined {
-  return storage.getStore();
+  return storage.getStore() ?? fallbackContext();
 }
 
 /**
@@ -90,5 +164,5 @@ export function tryGetContext(): TraceContext | undefined {
  * ```
  */
 export function getRequestId(): string | undefined {
-  return storage.getStore()?.requestId;
+  return (storage.getStore() ?? fallbackContext())?.requestId;
 }

@@ -1,3 +1,4 @@
+import { type ActiveSpan, activeSpan } from './active-span.js';
 import type { B3Identity } from './b3-context.js';
 import {
   B3_MULTI_HEADER_NAMES,
@@ -60,22 +61,45 @@ function writeIdentity(
 
 /**
  * The outbound headers as a flat `[name, value, …]` list, in the order they are written. The
- * engine's own form: cheaper to build and walk than a record on the per-call path.
+ * engine's own form: cheaper to build and walk than a record on the per-call path. The trace
+ * identity is the active local span's when a tracer bridge reports one (see {@link activeSpan}).
  */
 function outboundPairs(context: TraceContext, options: ResolvedOptions): Pairs {
+  return outboundPairsWith(context, options, activeSpan());
+}
+
+/**
+ * {@link outboundPairs} with the span to carry given: `span` (a tracer's span, valid and checked)
+ * replaces the request's own identity in every enabled format, as is: no child span is minted and
+ * no B3 parent is written, because the tracer reports that span and knows its parent. Without
+ * `span`, the request's identity per `mode`. Without `context`, only `span` (no request ID).
+ */
+export function outboundPairsWith(
+  context: TraceContext | undefined,
+  options: ResolvedOptions,
+  span: ActiveSpan | undefined,
+): Pairs {
+  if (context === undefined) {
+    const pairs: Pairs = [];
+    if (span !== undefined) writeSpan(pairs, span, undefined, options);
+    return pairs;
+  }
   const pairs: Pairs = [options.requestIdHeader, context.requestId];
   const { traceId, spanId, incoming } = context;
   const writesIdentity =
-    traceId !== undefined &&
-    spanId !== undefined &&
-    (options.mode === 'child' || context.traceSource === 'generated');
+    span !== undefined ||
+    (traceId !== undefined &&
+      spanId !== undefined &&
+      (options.mode === 'child' || context.traceSource === 'generated'));
 
   for (const name in incoming) {
     if (writesIdentity && TRACE_IDENTITY.has(name)) continue;
     const value = incoming[name];
     if (value !== undefined) pairs.push(name, value);
   }
-  if (writesIdentity) {
+  if (span !== undefined) {
+    writeSpan(pairs, span, context, options);
+  } else if (writesIdentity && traceId !== undefined && spanId !== undefined) {
     const child = options.mode === 'child';
     writeIdentity(
       pairs,
@@ -90,6 +114,30 @@ function outboundPairs(context: TraceContext, options: ResolvedOptions): Pairs {
     );
   }
   return pairs;
+}
+
+/**
+ * Writes a tracer's span. A trace that arrived as 64-bit B3 keeps its 16-hex form in B3 (the
+ * tracer holds it zero-padded to 32, W3C Trace Context §3.2.2.3), and B3 debug stays on while
+ * the span is sampled (B3 README: debug is sticky downstream).
+ */
+function writeSpan(
+  pairs: Pairs,
+  span: ActiveSpan,
+  context: TraceContext | undefined,
+  options: ResolvedOptions,
+): void {
+  const sameTrace = context?.traceId !== undefined && sameTraceId(span.traceId, context.traceId);
+  writeIdentity(
+    pairs,
+    {
+      traceId: sameTrace && context?.traceId !== undefined ? context.traceId : span.traceId,
+      spanId: span.spanId,
+      sampling: span.sampled ? (sameTrace && context?.debug ? 'debug' : 'accept') : 'deny',
+    },
+    options,
+    span.tracestate,
+  );
 }
 
 /**
@@ -177,7 +225,8 @@ export function injectHeadersResolved<Carrier extends WritableHeaderCarrier>(
   options: ResolvedOptions,
   behaviour?: InjectBehaviour,
 ): Carrier {
-  const pairs = outboundPairs(context, options);
+  const span = activeSpan();
+  const pairs = outboundPairsWith(context, options, span);
   if (isEmptyRecord(carrier)) {
     // The common case of a call with no headers of its own: nothing to merge with.
     const record = carrier as Record<string, string>;
@@ -188,7 +237,7 @@ export function injectHeadersResolved<Carrier extends WritableHeaderCarrier>(
   }
   const target = headerTarget(carrier);
   const replace = behaviour?.callerHeaders === 'replace';
-  const identity = replace ? 'stale' : callerIdentity(target, context);
+  const identity = replace ? 'stale' : callerIdentity(target, context, span);
   if (identity === 'stale') {
     // Ours replaces it whole: a leftover x-b3-parentspanid or tracestate of the old identity
     // would contradict the new one.
@@ -217,12 +266,19 @@ function sameTraceId(left: string, right: string | undefined): boolean {
 /**
  * What the carrier's own trace identity headers are: `none`; `stale` (they repeat the current
  * span, or do not parse, so ours replaces them); or `caller` (a valid identity of the caller's
- * own: another trace, a child span, or a bare sampling decision, which wins).
+ * own: another trace, a child span, or a bare sampling decision, which wins). The active span of
+ * a tracer counts as current too: a carrier with only its `traceparent` (what a tracer's own
+ * instrumentation wrote) gets the same span in every other enabled format.
  */
-function callerIdentity(target: HeaderTarget, context: TraceContext): 'none' | 'stale' | 'caller' {
+function callerIdentity(
+  target: HeaderTarget,
+  context: TraceContext,
+  span: ActiveSpan | undefined,
+): 'none' | 'stale' | 'caller' {
   let found = false;
   const isCurrentSpan = (traceId: string, spanId: string): boolean =>
-    sameTraceId(traceId, context.traceId) && spanId === context.spanId;
+    (sameTraceId(traceId, context.traceId) && spanId === context.spanId) ||
+    (span !== undefined && sameTraceId(traceId, span.traceId) && spanId === span.spanId);
 
   const traceparent = target.get('traceparent');
   if (traceparent !== undefined) {
@@ -264,7 +320,7 @@ function callerIdentity(target: HeaderTarget, context: TraceContext): 'none' | '
   }
   // A tracestate alone belongs to no traceparent: stale.
   if (!found && !target.has('tracestate')) return 'none';
-  return context.traceId === undefined ? 'caller' : 'stale';
+  return context.traceId === undefined && span === undefined ? 'caller' : 'stale';
 }
 
 const B3_MULTI_FIELDS = Object.keys(B3_MULTI_HEADER_NAMES) as (keyof B3MultiHeaders)[];

@@ -1,4 +1,4 @@
-import { contextStorage } from './context-storage.js';
+import { tryGetContext } from './context-storage.js';
 
 /**
  * The IDs of the current request, named as log fields. Every value passed hoptrace's validation
@@ -31,7 +31,7 @@ export interface LogFields {
  * ```
  */
 export function logFields(): LogFields {
-  const context = contextStorage().getStore();
+  const context = tryGetContext();
   // A new object every time, even when empty: pino's default mixinMergeStrategy assigns the log
   // line's own fields into what the mixin returned, so a shared or frozen object would break.
   if (context === undefined) return {};

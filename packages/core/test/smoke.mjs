@@ -29,4 +29,19 @@ cjs.runWithContext(cjs.extract({ 'x-request-id': 'from-cjs' }), () => {
     'the ESM build sees the context opened by the CJS build',
   );
 });
+// The OpenTelemetry bridge entry: its ESM and CJS copies share the key and the bridge hooks.
+const otel = await import('@hoptrace/core/otel');
+const otelCjs = require('@hoptrace/core/otel');
+assert.equal(otel.HOPTRACE_CONTEXT_KEY, otelCjs.HOPTRACE_CONTEXT_KEY);
+assert.ok(new otel.HoptracePropagator() instanceof otel.HoptracePropagator);
+const unbridge = otelCjs.bridgeOpenTelemetry();
+const api = await import('@opentelemetry/api');
+const extracted = new otel.HoptracePropagator().extract(
+  api.ROOT_CONTEXT,
+  { 'x-request-id': 'smoke-otel-esm' },
+  api.defaultTextMapGetter,
+);
+assert.equal(extracted.getValue(otelCjs.HOPTRACE_CONTEXT_KEY).requestId, 'smoke-otel-esm');
+unbridge();
+
 console.log(`smoke (esm + cjs) on Node ${process.version}: ok`);

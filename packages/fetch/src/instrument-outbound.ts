@@ -1,5 +1,6 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
+import { parseB3Single, parseTraceparent, TRACE_IDENTITY_HEADERS } from '@hoptrace/core';
 import { clientRequestUrl, hookClientRequests } from './node-http-hook.js';
 import { createOutbound, type Outbound, type OutboundOptions } from './outbound.js';
 
@@ -98,6 +99,7 @@ function injectUndici(outbound: Outbound, candidate: unknown): void {
   if (context === undefined) return;
   if (Array.isArray(headers)) {
     // The array undici sends from: written in place, replacing rather than appending.
+    settleAppendedHeaders(headers, outbound.hoptrace.options.requestIdHeader);
     outbound.inject(context, headers as string[]);
     return;
   }
@@ -114,6 +116,157 @@ function injectUndici(outbound: Outbound, candidate: unknown): void {
     if (!present.has(name.toLowerCase())) request.addHeader(name, merged[index + 1] as string);
   }
 }
+
+/** A trace identity as a comparable key: 32-hex trace ID (64-bit B3 zero-padded), span ID. */
+type SpanKey = string;
+
+function spanKey(traceId: string, spanId: string): SpanKey {
+  return `${traceId.toLowerCase().padStart(32, '0')}-${spanId.toLowerCase()}`;
+}
+
+/** One header of the list, with where it is. */
+interface Entry {
+  readonly index: number;
+  readonly name: string;
+  readonly value: string;
+}
+
+/**
+ * The entries of the last block one writer appended: walking back from the end, until a name
+ * repeats. What an earlier writer put before it (the caller, `wrapFetch`) is not in it.
+ */
+function lastBlock(entries: readonly Entry[]): Entry[] {
+  const block: Entry[] = [];
+  const names = new Set<string>();
+  for (let position = entries.length - 1; position >= 0; position--) {
+    const entry = entries[position] as Entry;
+    if (names.has(entry.name)) break;
+    names.add(entry.name);
+    block.unshift(entry);
+  }
+  return block;
+}
+
+function blockValue(block: readonly Entry[], name: string): string | undefined {
+  return block.find((entry) => entry.name === name)?.value;
+}
+
+/** The span each format's last block names, with the index that block ends at. */
+function formatSpans(byFormat: {
+  readonly w3c: readonly Entry[];
+  readonly b3: readonly Entry[];
+  readonly multi: readonly Entry[];
+}): { key: SpanKey | undefined; keep: readonly Entry[]; end: number }[] {
+  const spans: { key: SpanKey | undefined; keep: readonly Entry[]; end: number }[] = [];
+  // A tracestate belongs to the traceparent before it: one left of an earlier writer is not ours.
+  const w3c = lastBlock(byFormat.w3c);
+  while (w3c[0] !== undefined && w3c[0].name !== 'traceparent') w3c.shift();
+  const traceparent = blockValue(w3c, 'traceparent');
+  if (traceparent !== undefined) {
+    const parsed = parseTraceparent(traceparent);
+    spans.push({
+      key: parsed === undefined ? undefined : spanKey(parsed.traceId, parsed.parentId),
+      keep: w3c,
+      end: w3c[w3c.length - 1]?.index ?? -1,
+    });
+  }
+  const single = byFormat.b3[byFormat.b3.length - 1];
+  if (single !== undefined) {
+    const parsed = parseB3Single(single.value);
+    spans.push({
+      key: parsed?.traceId === undefined ? undefined : spanKey(parsed.traceId, parsed.spanId),
+      keep: [single],
+      end: single.index,
+    });
+  }
+  const multi = lastBlock(byFormat.multi);
+  const traceId = blockValue(multi, 'x-b3-traceid');
+  const spanId = blockValue(multi, 'x-b3-spanid');
+  if (multi.length > 0) {
+    spans.push({
+      key: traceId === undefined || spanId === undefined ? undefined : spanKey(traceId, spanId),
+      keep: multi,
+      end: multi[multi.length - 1]?.index ?? -1,
+    });
+  }
+  return spans;
+}
+
+/**
+ * Another `undici:request:create` subscriber that ran before this one can have appended
+ * propagation headers the request already had. OpenTelemetry's undici instrumentation does: it
+ * `addHeader`s its client span's identity without looking (open-telemetry/opentelemetry-js-contrib
+ * #3711), so a call through `wrapFetch` or `hoptraceInterceptor` leaves with two `traceparent`
+ * (or two `b3`, `x-b3-*`, `baggage`) lines, or with a `b3` naming another span than `traceparent`.
+ *
+ * When the list repeats one of these headers, or its formats name different spans, the identity
+ * appended last wins: it is the client span that subscriber opened for this very call, the one
+ * the next hop must name as its parent. Each format's earlier lines, and every format that
+ * names another span, are removed; `baggage`, `x-ot-span-context` and the request ID header keep
+ * their last line. A list with one consistent identity is left as is.
+ */
+function settleAppendedHeaders(headers: unknown[], requestIdHeader: string): void {
+  const byFormat: { w3c: Entry[]; b3: Entry[]; multi: Entry[] } = { w3c: [], b3: [], multi: [] };
+  const others: Entry[] = [];
+  let repeated = false;
+  const seen = new Set<string>();
+  for (let index = 0; index + 1 < headers.length; index += 2) {
+    const raw = headers[index];
+    const value = headers[index + 1];
+    if (typeof raw !== 'string' || typeof value !== 'string') continue;
+    const name = raw.toLowerCase();
+    let list: Entry[] | undefined;
+    if (name === 'traceparent' || name === 'tracestate') list = byFormat.w3c;
+    else if (name === 'b3') list = byFormat.b3;
+    else if (name.startsWith('x-b3-') && TRACE_IDENTITY.has(name)) list = byFormat.multi;
+    else if (name === requestIdHeader || name === 'baggage' || name === 'x-ot-span-context')
+      list = others;
+    if (list === undefined) continue;
+    if (seen.has(name)) repeated = true;
+    seen.add(name);
+    list.push({ index, name, value });
+  }
+  const spans = formatSpans(byFormat);
+  const keys = new Set<SpanKey>();
+  for (const span of spans) if (span.key !== undefined) keys.add(span.key);
+  if (!repeated && keys.size <= 1) return;
+
+  // The winner is the format naming a span whose last block ends last: the latest writer's.
+  let winner: SpanKey | undefined;
+  let latest = -1;
+  for (const span of spans) {
+    if (span.key !== undefined && span.end > latest) {
+      latest = span.end;
+      winner = span.key;
+    }
+  }
+  const drop = new Set<number>();
+  if (winner !== undefined) {
+    const kept = new Set<number>();
+    for (const span of spans) {
+      if (span.key !== winner) continue;
+      for (const entry of span.keep) kept.add(entry.index);
+    }
+    for (const entry of [...byFormat.w3c, ...byFormat.b3, ...byFormat.multi]) {
+      if (!kept.has(entry.index)) drop.add(entry.index);
+    }
+  }
+  const last = new Map<string, number>();
+  for (const entry of others) last.set(entry.name, entry.index);
+  for (const entry of others) if (last.get(entry.name) !== entry.index) drop.add(entry.index);
+  if (drop.size === 0) return;
+
+  let write = 0;
+  for (let index = 0; index < headers.length; index += 2) {
+    if (drop.has(index)) continue;
+    headers[write] = headers[index];
+    headers[write + 1] = headers[index + 1];
+    write += 2;
+  }
+  headers.length = write;
+}
+
+const TRACE_IDENTITY = new Set(TRACE_IDENTITY_HEADERS);
 
 function parseHeaderString(headers: string): string[] {
   const raw: string[] = [];
@@ -147,6 +300,11 @@ function injectClientRequest(outbound: Outbound, request: ClientRequest): void {
  *
  * Headers the caller set win (see `callerHeaders`), nothing is appended twice, and a hook never
  * throws into the call: a failing request reaches the caller unchanged.
+ *
+ * Beside OpenTelemetry: install it after the OTel SDK has registered its undici instrumentation.
+ * Subscribers run in subscription order, so this hook then sees the client span identity OTel
+ * appended and leaves only that one (see `settleAppendedHeaders`); installed before, it cannot
+ * undo what OTel appends after it.
  *
  * Installing more than once is safe: all installations (also from another copy of this package,
  * such as its CJS and ESM builds loaded together) share one set of hooks, each request is handed

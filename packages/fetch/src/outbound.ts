@@ -1,11 +1,11 @@
 import {
   type CallerHeaders,
-  contextStorage,
   createHoptrace,
   type Hoptrace,
   type HoptraceOptions,
   HoptraceOptionsError,
   type TraceContext,
+  tryGetContext,
   type WritableHeaderCarrier,
 } from '@hoptrace/core';
 import { type HostPolicy, hostPolicy, type PropagateTo } from './propagate-to.js';
@@ -96,11 +96,12 @@ export function createOutbound(options: OutboundOptions = {}): Outbound {
   const behaviour = Object.freeze({
     callerHeaders: validateChoice('callerHeaders', callerHeaders, ['keep', 'replace']) ?? 'keep',
   });
-  const storage = contextStorage();
   return Object.freeze({
     hoptrace,
     contextFor(url: () => URL | undefined): TraceContext | undefined {
-      const current = storage.getStore();
+      // tryGetContext, not the store alone: with OpenTelemetry bridged, a request that only OTel's
+      // instrumentation opened (no hoptrace adapter) has its context in OTel's.
+      const current = tryGetContext();
       if (current === undefined && newTrace !== 'new-trace') return undefined;
       if (allows !== undefined) {
         const target = url();

@@ -1,0 +1,115 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientLine, serverLine, T0 } from '../test/records.js';
+import type { CliIo } from './cli-io.js';
+import { runTopologyCommand } from './topology-command.js';
+
+async function* chunksOf(...chunks: string[]): AsyncGenerator<string> {
+  for (const chunk of chunks) yield chunk;
+}
+
+function memoryIo(stdin: AsyncIterable<string> = chunksOf()) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = {
+    stdin,
+    stdout: {
+      write(text, callback) {
+        out.push(text);
+        callback();
+      },
+    },
+    stderr: { write: (text: string) => err.push(text) },
+  };
+  return { io, stdout: () => out.join(''), stderr: () => err.join('') };
+}
+
+let directory = '';
+let gateway = '';
+let orders = '';
+
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'hoptrace-topology-'));
+  gateway = join(directory, 'gateway.log');
+  orders = join(directory, 'orders.log');
+  await writeFile(
+    gateway,
+    `${clientLine({ requestId: 'a' })}\n${clientLine({ requestId: 'b', start: T0 + 1 })}\n`,
+  );
+  await writeFile(orders, `${serverLine({ requestId: 'a' })}\n`);
+});
+
+afterAll(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+describe('runTopologyCommand', () => {
+  it('reads files and prints the table by default', async () => {
+    const { io, stdout, stderr } = memoryIo();
+    expect(await runTopologyCommand([gateway, orders], io)).toBe(0);
+    expect(stdout()).toMatch(/^FROM +TO +CALLS/);
+    expect(stdout()).toMatch(/gateway +orders-1 +1/);
+    expect(stdout()).toMatch(/gateway +unobserved orders:8081 +1/);
+    expect(stderr()).toBe('');
+  });
+
+  it('reads standard input for -, beside files', async () => {
+    const { io, stdout } = memoryIo(
+      chunksOf(
+        `${serverLine({ requestId: 'b' }).slice(0, 30)}`,
+        `${serverLine({ requestId: 'b' }).slice(30)}\n`,
+      ),
+    );
+    expect(await runTopologyCommand(['--format', 'json', gateway, '-'], io)).toBe(0);
+    const document = JSON.parse(stdout());
+    expect(document.records).toEqual({ client: 2, server: 1, joined: 1 });
+  });
+
+  it('takes --join-window, --mode and short options', async () => {
+    const { io, stdout } = memoryIo();
+    expect(
+      await runTopologyCommand(['-f', 'json', '-w', '90s', '-m', 'forward', gateway], io),
+    ).toBe(0);
+    expect(JSON.parse(stdout())).toMatchObject({ joinWindowMs: 90_000, mode: 'forward' });
+  });
+
+  it.each([
+    [['--bogus', 'x.log'], /Unknown option '--bogus'/],
+    [[], /no input/],
+    [['--format', 'svg', 'x.log'], /--format must be one of table, json, mermaid, dot/],
+    [['--mode', 'child', 'x.log'], /--mode must be per-call or forward/],
+    [['--join-window', '300', 'x.log'], /--join-window takes a positive duration with a unit/],
+    [['-', '-'], /standard input \(-\) can be read only once/],
+    [['/definitely/not/here.log'], /cannot open "\/definitely\/not\/here.log": no such file/],
+  ])('exits 2 with a message for %j', async (args, message) => {
+    const { io, stdout, stderr } = memoryIo();
+    expect(await runTopologyCommand(args, io)).toBe(2);
+    expect(stderr()).toMatch(message);
+    expect(stderr()).toContain('hoptrace topology --help');
+    expect(stdout()).toBe('');
+  });
+
+  it('exits 2 for a directory', async () => {
+    const { io, stderr } = memoryIo();
+    expect(await runTopologyCommand([directory], io)).toBe(2);
+    expect(stderr()).toContain('is a directory');
+  });
+
+  it('exits 1 when standard input fails while being read', async () => {
+    async function* failing(): AsyncGenerator<string> {
+      yield `${clientLine()}\n`;
+      throw new Error('read EIO');
+    }
+    const { io, stderr } = memoryIo(failing());
+    expect(await runTopologyCommand(['-'], io)).toBe(1);
+    expect(stderr()).toContain('cannot read the input: read EIO');
+  });
+
+  it('prints its help with exit 0', async () => {
+    const { io, stdout } = memoryIo();
+    expect(await runTopologyCommand(['--help'], io)).toBe(0);
+    expect(stdout()).toContain('Usage: hoptrace topology');
+  });
+});

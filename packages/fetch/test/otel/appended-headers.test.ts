@@ -1,0 +1,112 @@
+// instrumentOutbound's undici hook after another `undici:request:create` subscriber that appends
+// propagation headers without looking, as OpenTelemetry's undici instrumentation does
+// (open-telemetry/opentelemetry-js-contrib#3711). Here a stand-in appender, in this process: the
+// rule under test is "the identity appended last wins, whole; nothing is left twice".
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { extract, runWithContext } from '@hoptrace/core';
+import { type HeaderSink, startHeaderSink } from '@hoptrace/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { instrumentOutbound } from '../../src/instrument-outbound.js';
+import { wrapFetch } from '../../src/wrap-fetch.js';
+import { expectOneIdentity, propagationLines } from './wire.js';
+
+const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
+const CLIENT_SPAN_ID = '00f067aa0ba902b7';
+const INCOMING = {
+  'x-request-id': 'req-1',
+  traceparent: `00-${TRACE_ID}-b7ad6b7169203331-01`,
+  tracestate: 'hop=1',
+  baggage: 'tenant=acme',
+};
+
+/** What the stand-in appends to the next request. */
+let appended: readonly (readonly [string, string])[] = [];
+const appender = (message: unknown): void => {
+  const { request } = message as { request: { addHeader(name: string, value: string): void } };
+  for (const [name, value] of appended) request.addHeader(name, value);
+};
+
+let sink: HeaderSink;
+let uninstall: () => void;
+beforeAll(async () => {
+  sink = await startHeaderSink();
+  // Subscribed first, like an OTel SDK started before the app installs hoptrace's hooks.
+  subscribe('undici:request:create', appender);
+  uninstall = instrumentOutbound();
+});
+afterAll(async () => {
+  uninstall?.();
+  unsubscribe('undici:request:create', appender);
+  await sink?.close();
+});
+
+/** A child-mode wrapFetch call (every format written, for a new span) with `append` appended. */
+async function call(append: readonly (readonly [string, string])[]): Promise<readonly string[]> {
+  appended = append;
+  const hoptraceFetch = wrapFetch(fetch, { mode: 'child' });
+  const answer = await runWithContext(extract(INCOMING), () => hoptraceFetch(`${sink.origin}/x`));
+  await answer.body?.cancel();
+  return sink.received.at(-1)?.rawHeaders ?? [];
+}
+
+describe('instrumentOutbound after a subscriber that appends', () => {
+  it('a traceparent appended over every format of ours: only the appended one is left', async () => {
+    const received = await call([['traceparent', `00-${TRACE_ID}-${CLIENT_SPAN_ID}-01`]]);
+    const formats = expectOneIdentity(received, {
+      requestId: 'req-1',
+      traceId: TRACE_ID,
+      spanId: CLIENT_SPAN_ID,
+    });
+    expect(formats).toEqual(['traceparent']);
+    // Our tracestate went with our traceparent; baggage stays, once.
+    expect(propagationLines(received).filter((line) => /^(tracestate|baggage)/.test(line))).toEqual(
+      ['baggage: tenant=acme'],
+    );
+  });
+
+  it('B3 multi appended: our b3, traceparent and x-b3-parentspanid go', async () => {
+    const received = await call([
+      ['x-b3-traceid', TRACE_ID],
+      ['x-b3-spanid', CLIENT_SPAN_ID],
+      ['x-b3-sampled', '1'],
+    ]);
+    expect(
+      expectOneIdentity(received, {
+        requestId: 'req-1',
+        traceId: TRACE_ID,
+        spanId: CLIENT_SPAN_ID,
+      }),
+    ).toEqual(['x-b3']);
+    expect(propagationLines(received).some((line) => line.startsWith('x-b3-parentspanid'))).toBe(
+      false,
+    );
+  });
+
+  it('the appended tracestate, baggage and request ID win over ours', async () => {
+    const received = await call([
+      ['traceparent', `00-${TRACE_ID}-${CLIENT_SPAN_ID}-01`],
+      ['tracestate', 'otel=2'],
+      ['x-request-id', 'req-1'],
+      ['baggage', 'tenant=acme,plan=pro'],
+    ]);
+    expectOneIdentity(received, { requestId: 'req-1', traceId: TRACE_ID, spanId: CLIENT_SPAN_ID });
+    const lines = propagationLines(received);
+    expect(lines).toContain('tracestate: otel=2');
+    expect(lines.filter((line) => line.startsWith('baggage'))).toEqual([
+      'baggage: tenant=acme,plan=pro',
+    ]);
+  });
+
+  it('nothing appended: our own consistent identity is left as it was', async () => {
+    const received = await call([]);
+    const traceparent = propagationLines(received).find((line) => line.startsWith('traceparent'));
+    const spanId = traceparent?.slice(
+      'traceparent: 00-'.length + 33,
+      'traceparent: 00-'.length + 49,
+    );
+    expect(
+      expectOneIdentity(received, { requestId: 'req-1', traceId: TRACE_ID, spanId: spanId ?? '' }),
+    ).toEqual(['traceparent', 'b3', 'x-b3']);
+    expect(propagationLines(received)).toContain('tracestate: hop=1');
+  });
+});
