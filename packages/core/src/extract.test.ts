@@ -538,3 +538,63 @@ describe('extract: B3 single with the decision deferred, and x-b3-parentspanid',
     expect(next.spanId).not.toBe(edge.spanId);
   });
 });
+
+describe('extract: correlation ID', () => {
+  it('keeps a valid incoming correlation ID and forwards it, in forward mode too', () => {
+    const context = extract({ 'x-request-id': 'req-1', 'x-correlation-id': ' chain-1 ' });
+    expect(context.correlationId).toBe('chain-1');
+    expect(context.rejected).toEqual([]);
+    expect(outboundHeaders(context)['x-correlation-id']).toBe('chain-1');
+  });
+
+  it('is undefined when none arrived', () => {
+    const context = extract({ 'x-request-id': 'req-1' });
+    expect(context.correlationId).toBeUndefined();
+    expect(outboundHeaders(context)).not.toHaveProperty('x-correlation-id');
+  });
+
+  it('reads a configured header name, in any case', () => {
+    const context = extract({ 'X-Chain-ID': 'chain-2' }, { correlationIdHeader: 'x-chain-id' });
+    expect(context.correlationId).toBe('chain-2');
+  });
+
+  it.each([
+    ['header injection', 'id\r\nSet-Cookie: x=1', 'invalid-characters'],
+    ['markup', '<script>alert(1)</script>', 'malformed'],
+    ['too long', 'a'.repeat(201), 'too-long'],
+    ['empty', '', 'empty'],
+    ['two values joined', 'a, b', 'multiple-values'],
+    ['non-ASCII', 'chäin', 'invalid-characters'],
+  ])('rejects %s and never echoes it', (_name, value, reason) => {
+    const context = extract({ 'x-correlation-id': value });
+    expect(context.correlationId).toBeUndefined();
+    expect(context.rejected).toEqual([
+      { header: 'x-correlation-id', reason, length: value.length },
+    ]);
+    expect(JSON.stringify(context)).not.toContain(value === '' ? '""x' : value);
+    expect(outboundHeaders(context)).not.toHaveProperty('x-correlation-id');
+  });
+
+  it('rejects two correlation header lines', () => {
+    const context = extract(['x-correlation-id', 'a', 'x-correlation-id', 'b']);
+    expect(context.correlationId).toBeUndefined();
+    expect(context.rejected[0]).toMatchObject({
+      header: 'x-correlation-id',
+      reason: 'multiple-values',
+    });
+  });
+
+  it('follows trustRequestId: an untrusted caller names neither the request nor the chain', () => {
+    const context = extract(
+      { 'x-request-id': 'req-1', 'x-correlation-id': 'chain-1' },
+      { trustRequestId: false },
+    );
+    expect(context.correlationId).toBeUndefined();
+    expect(context.rejected.map((rejection) => rejection.reason)).toEqual([
+      'untrusted',
+      'untrusted',
+    ]);
+    const alone = extract({ 'x-correlation-id': 'chain-1' }, { trustRequestId: () => false });
+    expect(alone.correlationId).toBeUndefined();
+  });
+});

@@ -37,6 +37,7 @@ type RawValues = string | string[] | undefined;
 /** The raw values of the headers hoptrace reads. */
 class IncomingValues {
   requestId: RawValues = undefined;
+  correlationId: RawValues = undefined;
   b3: RawValues = undefined;
   traceId: RawValues = undefined;
   spanId: RawValues = undefined;
@@ -86,6 +87,10 @@ function visitName(values: IncomingValues, name: string, value: string, lowered:
   const { options } = values;
   if (name === options.requestIdHeader) {
     values.requestId = added(values.requestId, value);
+    return;
+  }
+  if (name === options.correlationIdHeader) {
+    values.correlationId = added(values.correlationId, value);
     return;
   }
   const field = FIELD_BY_HEADER.get(name);
@@ -167,29 +172,76 @@ const TRACEPARENT_MAX_LENGTH = 512;
 /** W3C Trace Context §3.3.1.5 asks for at least 512; 32 full members need about 16 KiB. */
 const TRACESTATE_MAX_LENGTH = 8192;
 
+/** A valid request-ID-shaped header value, or `undefined` (rejection recorded) when absent or invalid. */
+function validIdValue(header: string, values: RawValues, findings: Findings): string | undefined {
+  const raw = values === undefined ? undefined : onlyValue(header, values, findings);
+  const valid = raw === undefined ? undefined : parseRequestId(raw);
+  if (raw !== undefined && valid === undefined)
+    findings.reject(header, raw, REQUEST_ID_MAX_LENGTH, true);
+  return valid;
+}
+
+function isTrusted(
+  options: ResolvedOptions,
+  headers: HeaderCarrier,
+  info: ExtractRequestInfo | undefined,
+): boolean {
+  const trust = options.trustRequestId;
+  return typeof trust === 'boolean'
+    ? trust
+    : safeTrust(trust, { headers, remoteAddress: info?.remoteAddress, request: info?.request });
+}
+
 function extractRequestId(
   values: RawValues,
   options: ResolvedOptions,
   findings: Findings,
   headers: HeaderCarrier,
   info: ExtractRequestInfo | undefined,
-): { requestId: string; source: 'incoming' | 'generated'; untrusted: string | undefined } {
+): {
+  requestId: string;
+  source: 'incoming' | 'generated';
+  untrusted: string | undefined;
+  trusted: boolean | undefined;
+} {
   const header = options.requestIdHeader;
-  const raw = values === undefined ? undefined : onlyValue(header, values, findings);
-  const valid = raw === undefined ? undefined : parseRequestId(raw);
-  if (raw !== undefined && valid === undefined)
-    findings.reject(header, raw, REQUEST_ID_MAX_LENGTH, true);
+  const valid = validIdValue(header, values, findings);
   if (valid !== undefined) {
-    const trust = options.trustRequestId;
-    const trusted =
-      typeof trust === 'boolean'
-        ? trust
-        : safeTrust(trust, { headers, remoteAddress: info?.remoteAddress, request: info?.request });
-    if (trusted) return { requestId: valid, source: 'incoming', untrusted: undefined };
+    const trusted = isTrusted(options, headers, info);
+    if (trusted) return { requestId: valid, source: 'incoming', untrusted: undefined, trusted };
     findings.rejectAs(header, 'untrusted', valid.length);
-    return { requestId: newRequestId(options), source: 'generated', untrusted: valid };
+    return { requestId: newRequestId(options), source: 'generated', untrusted: valid, trusted };
   }
-  return { requestId: newRequestId(options), source: 'generated', untrusted: undefined };
+  return {
+    requestId: newRequestId(options),
+    source: 'generated',
+    untrusted: undefined,
+    trusted: undefined,
+  };
+}
+
+/**
+ * The incoming correlation ID: the request ID rules, and the same `trustRequestId` decision (a
+ * caller not trusted to name the request is not trusted to name the chain either). A valid one
+ * is also forwarded as received, so a `forward`-mode hop keeps the chain joinable.
+ */
+function extractCorrelationId(
+  values: RawValues,
+  options: ResolvedOptions,
+  findings: Findings,
+  trusted: boolean | undefined,
+  headers: HeaderCarrier,
+  info: ExtractRequestInfo | undefined,
+): string | undefined {
+  const header = options.correlationIdHeader;
+  if (header === undefined || values === undefined) return undefined;
+  const valid = validIdValue(header, values, findings);
+  if (valid === undefined) return undefined;
+  if (!(trusted ?? isTrusted(options, headers, info))) {
+    return findings.rejectAs(header, 'untrusted', valid.length);
+  }
+  findings.incoming[header] = valid;
+  return valid;
 }
 
 /** A trust function that throws must not fail the request: the ID is then not trusted. */
@@ -425,6 +477,14 @@ function extractFrom(
   }
 
   const requestId = extractRequestId(values.requestId, resolved, findings, headers, info);
+  const correlationId = extractCorrelationId(
+    values.correlationId,
+    resolved,
+    findings,
+    requestId.trusted,
+    headers,
+    info,
+  );
   const { single, multi } = extractB3(values, resolved, findings);
   const traceparent = extractTraceparent(values, resolved, findings);
   extractOpaque(values, resolved, findings);
@@ -471,6 +531,7 @@ function extractFrom(
     requestId: requestId.requestId,
     requestIdSource: requestId.source,
     untrustedRequestId: requestId.untrusted,
+    correlationId,
     traceId,
     spanId,
     parentSpanId,

@@ -55,6 +55,7 @@ export {
   type ForwardHeader,
   type HeaderFormat,
   type HoptraceOptions,
+  type OutboundRequestId,
   type PropagationMode,
   type ResolvedOptions,
   resolveOptions,

@@ -273,3 +273,68 @@ describe('injectHeaders', () => {
     request.destroy();
   });
 });
+
+describe('outboundHeaders: outboundRequestId per-call', () => {
+  const perCall = { outboundRequestId: 'per-call' } as const;
+
+  it('gives every call a fresh request ID and the chain ID as correlation ID', () => {
+    const context = extract({ 'x-request-id': 'req-1', b3: `${TRACE_128}-${SPAN}-1` }, perCall);
+    const ids = new Set<string>();
+    for (let call = 0; call < 50; call++) {
+      const headers = outboundHeaders(context, perCall);
+      expect(headers['x-correlation-id']).toBe('req-1');
+      expect(headers.b3).toBe(`${TRACE_128}-${SPAN}-1`);
+      ids.add(headers['x-request-id'] as string);
+    }
+    expect(ids.size).toBe(50);
+    expect(ids.has('req-1')).toBe(false);
+  });
+
+  it('passes on an incoming correlation ID rather than its own request ID, once', () => {
+    const context = extract({ 'x-request-id': 'hop-1', 'x-correlation-id': 'chain-1' }, perCall);
+    const headers = injectHeaders(context, [] as string[], perCall);
+    expect(headers.filter((name) => name === 'x-correlation-id')).toHaveLength(1);
+    expect(headers[headers.indexOf('x-correlation-id') + 1]).toBe('chain-1');
+  });
+
+  it('uses the configured generator and header names', () => {
+    let counter = 0;
+    const options = {
+      ...perCall,
+      requestIdHeader: 'x-req',
+      correlationIdHeader: 'x-chain',
+      generateRequestId: () => `call-${++counter}`,
+    };
+    const context = extract({ 'x-req': 'req-1' }, options);
+    const first = outboundHeaders(context, options);
+    const second = outboundHeaders(context, options);
+    expect(first['x-chain']).toBe('req-1');
+    expect(first['x-req']).not.toBe(second['x-req']);
+    expect(second['x-req']).toMatch(/^call-\d+$/);
+  });
+
+  it("keeps a caller's own request ID, but replaces a copy of the current one", () => {
+    const context = extract({ 'x-request-id': 'req-1' }, perCall);
+    const own: Record<string, string> = injectHeaders(
+      context,
+      { 'x-request-id': 'mine' } as Record<string, string>,
+      perCall,
+    );
+    expect(own['x-request-id']).toBe('mine');
+    expect(own['x-correlation-id']).toBe('req-1');
+    const copied = injectHeaders(context, new Headers({ 'x-request-id': 'req-1' }), perCall);
+    expect(copied.get('x-request-id')).not.toBe('req-1');
+    expect(copied.get('x-correlation-id')).toBe('req-1');
+  });
+
+  it('leaves forward mode as it was: the request ID, no correlation header', () => {
+    const context = extract({ 'x-request-id': 'req-1' });
+    expect(outboundHeaders(context)).toEqual({
+      'x-request-id': 'req-1',
+      ...outboundHeaders(context),
+    });
+    expect(outboundHeaders(context)['x-request-id']).toBe('req-1');
+    expect(outboundHeaders(context)).not.toHaveProperty('x-correlation-id');
+    expect(injectHeaders(context, { 'x-request-id': 'req-1' })['x-request-id']).toBe('req-1');
+  });
+});

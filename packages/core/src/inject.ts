@@ -9,7 +9,12 @@ import {
 import { formatB3Single, parseB3Single } from './b3-single.js';
 import { type HeaderTarget, headerTarget, type WritableHeaderCarrier } from './header-target.js';
 import { randomHexId } from './hex-id.js';
-import { type HoptraceOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import {
+  type HoptraceOptions,
+  newRequestId,
+  type ResolvedOptions,
+  resolveOptions,
+} from './options.js';
 import type { TraceContext } from './trace-context.js';
 import { formatTraceparent, parseTraceparent, TRACE_FLAG_SAMPLED } from './traceparent.js';
 
@@ -84,7 +89,18 @@ export function outboundPairsWith(
     if (span !== undefined) writeSpan(pairs, span, undefined, options);
     return pairs;
   }
-  const pairs: Pairs = [options.requestIdHeader, context.requestId];
+  const correlationHeader = options.correlationIdHeader;
+  // per-call: a fresh ID for this request/response pair, the chain's ID beside it (resolveOptions
+  // guarantees a correlation header in that mode).
+  const perCall = options.outboundRequestId === 'per-call' && correlationHeader !== undefined;
+  const pairs: Pairs = perCall
+    ? [
+        options.requestIdHeader,
+        newRequestId(options),
+        correlationHeader,
+        context.correlationId ?? context.requestId,
+      ]
+    : [options.requestIdHeader, context.requestId];
   const { traceId, spanId, incoming } = context;
   const writesIdentity =
     span !== undefined ||
@@ -94,6 +110,7 @@ export function outboundPairsWith(
 
   for (const name in incoming) {
     if (writesIdentity && TRACE_IDENTITY.has(name)) continue;
+    if (perCall && name === correlationHeader) continue;
     const value = incoming[name];
     if (value !== undefined) pairs.push(name, value);
   }
@@ -143,7 +160,9 @@ function writeSpan(
 /**
  * The headers an outbound call made inside `context` must carry, lower-case name → value.
  *
- * - Always the request ID (under `requestIdHeader`).
+ * - Always the request ID (under `requestIdHeader`): the current request's (`outboundRequestId:
+ *   'forward'`), or a fresh one per call with the chain's ID under `correlationIdHeader`
+ *   (`'per-call'`: the incoming correlation ID, else the current request ID).
  * - `forward` mode with an incoming trace: every valid incoming propagation header, byte for byte.
  * - `child` mode, or a trace started here: the trace identity written in every enabled format
  *   (B3 single, B3 multi, traceparent; tracestate when it belongs to the trace), plus the opaque
@@ -197,7 +216,9 @@ export interface InjectBehaviour {
 /**
  * Writes the outbound headers of `context` (see {@link outboundHeaders}) into `carrier`, and
  * returns the carrier. Idempotent, and never leaves two values of one header: a header the
- * carrier already has keeps the caller's value (unless `callerHeaders: 'replace'`); a trace
+ * carrier already has keeps the caller's value (unless `callerHeaders: 'replace'`; in
+ * `outboundRequestId: 'per-call'` mode a request ID that merely copies the current request's is
+ * replaced by the call's own); a trace
  * identity (`b3`, `x-b3-*`, `traceparent`, `tracestate`) the caller stated is kept whole, while a
  * stale one (the current span repeated, or unparseable) is replaced whole by ours, so a call
  * never carries a second `traceparent` or a `b3` that contradicts it.
@@ -252,10 +273,29 @@ export function injectHeadersResolved<Carrier extends WritableHeaderCarrier>(
     const value = pairs[index + 1] as string;
     if (TRACE_IDENTITY.has(name)) {
       if (identity === 'caller') continue;
-    } else if (!replace && target.has(name)) continue;
+    } else if (!replace && target.has(name) && !isCopiedRequestId(name, target, context, options))
+      continue;
     if (target.get(name) !== value) target.set(name, value);
   }
   return carrier;
+}
+
+/**
+ * In `per-call` mode, a carrier's request ID that is the current request's own ID is a copy of
+ * the incoming pair's ID (headers passed along wholesale), not an ID the caller chose for this
+ * call: it is replaced, or two request/response pairs would share one ID.
+ */
+function isCopiedRequestId(
+  name: string,
+  target: HeaderTarget,
+  context: TraceContext,
+  options: ResolvedOptions,
+): boolean {
+  return (
+    options.outboundRequestId === 'per-call' &&
+    name === options.requestIdHeader &&
+    target.get(name) === context.requestId
+  );
 }
 
 /** Whether `left` and `right` name the same trace (a 64-bit B3 ID equals its zero-padded form). */

@@ -51,3 +51,14 @@ describe('logFields', () => {
     ]);
   });
 });
+
+describe('logFields: correlationId', () => {
+  it('adds correlationId only when a caller sent one', () => {
+    runWithContext(extract({ 'x-request-id': 'hop-1', 'x-correlation-id': 'chain-1' }), () => {
+      expect(logFields()).toMatchObject({ requestId: 'hop-1', correlationId: 'chain-1' });
+    });
+    runWithContext(extract({ 'x-request-id': 'hop-1' }), () => {
+      expect(logFields()).not.toHaveProperty('correlationId');
+    });
+  });
+});

@@ -10,11 +10,15 @@ export interface LogFields {
   readonly traceId?: string;
   readonly spanId?: string;
   readonly parentSpanId?: string;
+  /** The chain's ID when a caller sent one (`correlationIdHeader`): joins every hop's lines. */
+  readonly correlationId?: string;
 }
 
 /**
- * The current request's IDs as log fields (`requestId`, `traceId`, `spanId`, `parentSpanId`),
- * or an empty object outside a request. Made for pino's `mixin` (called on every log line), and
+ * The current request's IDs as log fields (`requestId`, `traceId`, `spanId`, `parentSpanId`,
+ * and `correlationId` when a caller sent one), or an empty object outside a request. With
+ * `outboundRequestId: 'per-call'` upstream, each hop's `requestId` names one request/response
+ * pair and `correlationId` the whole chain: search logs by the latter to follow a request. Made for pino's `mixin` (called on every log line), and
  * as cheap: one AsyncLocalStorage read and a small object.
  *
  * The span fields are the current request's own span, as the incoming headers named it (or the
@@ -41,5 +45,6 @@ export function logFields(): LogFields {
   if (context.traceId !== undefined) fields.traceId = context.traceId;
   if (context.spanId !== undefined) fields.spanId = context.spanId;
   if (context.parentSpanId !== undefined) fields.parentSpanId = context.parentSpanId;
+  if (context.correlationId !== undefined) fields.correlationId = context.correlationId;
   return fields;
 }

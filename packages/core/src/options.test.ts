@@ -137,3 +137,50 @@ describe('resolveOptions: what may never be configured', () => {
     );
   });
 });
+
+describe('resolveOptions: outboundRequestId and correlationIdHeader', () => {
+  it('defaults to forward with x-correlation-id', () => {
+    const resolved = resolveOptions({});
+    expect(resolved.outboundRequestId).toBe('forward');
+    expect(resolved.correlationIdHeader).toBe('x-correlation-id');
+  });
+
+  it('accepts per-call and lower-cases the correlation header', () => {
+    const resolved = resolveOptions({
+      outboundRequestId: 'per-call',
+      correlationIdHeader: 'X-Chain-ID',
+    });
+    expect(resolved.outboundRequestId).toBe('per-call');
+    expect(resolved.correlationIdHeader).toBe('x-chain-id');
+  });
+
+  it.each<[string, HoptraceOptions]>([
+    ['outboundRequestId', { outboundRequestId: 'per-request' as 'per-call' }],
+    ['outboundRequestId', { outboundRequestId: true as unknown as 'per-call' }],
+    ['correlationIdHeader', { correlationIdHeader: 'bad header' }],
+    ['correlationIdHeader', { correlationIdHeader: 'Authorization' }],
+    ['correlationIdHeader', { correlationIdHeader: 'content-length' }],
+    ['correlationIdHeader', { correlationIdHeader: 'proxy-anything' }],
+    ['correlationIdHeader', { correlationIdHeader: 'traceparent' }],
+    ['correlationIdHeader', { correlationIdHeader: 'X-Request-ID' }],
+    ['correlationIdHeader', { correlationIdHeader: 'x-chain', forwardHeaders: ['x-chain'] }],
+    ['correlationIdHeader', { correlationIdHeader: 'x-chain', forwardHeaders: ['x-*'] }],
+    ['correlationIdHeader', { outboundRequestId: 'per-call', requestIdHeader: 'x-correlation-id' }],
+    [
+      'correlationIdHeader',
+      { outboundRequestId: 'per-call', forwardHeaders: ['x-correlation-id'] },
+    ],
+  ])('refuses a bad %s', (option, options) => {
+    expect(() => resolveOptions(options)).toThrow(HoptraceOptionsError);
+    expect(() => resolveOptions(options)).toThrow(new RegExp(`"${option}"|${option}`));
+  });
+
+  it('turns correlation off in forward mode when the default name is already taken', () => {
+    expect(resolveOptions({ requestIdHeader: 'x-correlation-id' }).correlationIdHeader).toBe(
+      undefined,
+    );
+    expect(
+      resolveOptions({ forwardHeaders: ['x-correlation-id'] }).correlationIdHeader,
+    ).toBeUndefined();
+  });
+});

@@ -37,6 +37,18 @@ export const ALL_FORMATS: readonly HeaderFormat[] = Object.freeze([
  */
 export type PropagationMode = 'forward' | 'child';
 
+/**
+ * Which request ID outbound calls carry.
+ *
+ * - `forward` (default): Istio's semantics (Envoy "x-request-id" docs): one ID for the whole
+ *   chain; every outbound call carries the current request's ID.
+ * - `per-call`: StackState's semantics ("request/response pairs"): every outbound call gets a
+ *   fresh ID from `generateRequestId`, unique per request/response pair, and the chain's ID rides
+ *   beside it in `correlationIdHeader` (the incoming correlation ID when a valid one arrived,
+ *   otherwise the current request's ID), so logs still join the whole chain on one value.
+ */
+export type OutboundRequestId = 'forward' | 'per-call';
+
 /** What a `trustRequestId` function is given to decide. */
 export interface TrustRequest {
   /** The incoming headers. */
@@ -88,6 +100,17 @@ export interface HoptraceOptions {
   readonly forwardHeaders?: readonly (string | ForwardHeader)[];
   /** Default length cap of `forwardHeaders` values, in characters. Default 512. */
   readonly forwardHeaderMaxLength?: number;
+  /** Which request ID outbound calls carry: see {@link OutboundRequestId}. Default `forward`. */
+  readonly outboundRequestId?: OutboundRequestId;
+  /**
+   * The header carrying the chain's ID beside a per-call request ID. Default `x-correlation-id`.
+   * Same rules as `requestIdHeader` (lower-cased; framing and credential names refused; must
+   * differ from `requestIdHeader` and `forwardHeaders`). A valid incoming value is kept on the
+   * context as `correlationId` (and forwarded) in either `outboundRequestId` mode. When the
+   * default collides with `requestIdHeader` or a `forwardHeaders` entry, correlation is off in
+   * `forward` mode (today's behaviour) and `per-call` asks for an explicit name.
+   */
+  readonly correlationIdHeader?: string;
 }
 
 /**
@@ -113,6 +136,13 @@ export interface ResolvedOptions {
   readonly mode: PropagationMode;
   /** {@link HoptraceOptions.startTrace}. */
   readonly startTrace: boolean;
+  /** {@link HoptraceOptions.outboundRequestId}. */
+  readonly outboundRequestId: OutboundRequestId;
+  /**
+   * Lower-cased {@link HoptraceOptions.correlationIdHeader}, or `undefined` when the default
+   * collides with another header hoptrace carries (forward mode only).
+   */
+  readonly correlationIdHeader: string | undefined;
   /** Exact extra header names → length cap. */
   readonly forwardExact: ReadonlyMap<string, number>;
   /** Extra header prefixes with their length cap. */
@@ -200,6 +230,8 @@ const KNOWN_OPTIONS = new Set([
   'startTrace',
   'forwardHeaders',
   'forwardHeaderMaxLength',
+  'outboundRequestId',
+  'correlationIdHeader',
 ]);
 
 function headerName(option: string, value: unknown): string {
@@ -343,6 +375,21 @@ export function resolveOptions(options: HoptraceOptions = {}): ResolvedOptions {
     else forwardExact.set(name, maxLength);
   }
 
+  const outboundRequestId = options.outboundRequestId ?? 'forward';
+  if (outboundRequestId !== 'forward' && outboundRequestId !== 'per-call') {
+    throw new HoptraceOptionsError(
+      'outboundRequestId',
+      `must be 'forward' or 'per-call', got ${describe(outboundRequestId)}`,
+    );
+  }
+  const correlationIdHeader = resolveCorrelationHeader(
+    options.correlationIdHeader,
+    outboundRequestId,
+    requestIdHeader,
+    forwardExact,
+    forwardPrefixes,
+  );
+
   const resolved: ResolvedOptions = Object.freeze({
     requestIdHeader,
     generateRequestId: generator,
@@ -350,15 +397,53 @@ export function resolveOptions(options: HoptraceOptions = {}): ResolvedOptions {
     formats: new Set(formatList),
     mode,
     startTrace,
+    outboundRequestId,
+    correlationIdHeader,
     forwardExact,
     forwardPrefixes,
     wantedShapes: wantedShapes(
-      [requestIdHeader, ...RESERVED, ...forwardExact.keys()],
+      [
+        requestIdHeader,
+        ...RESERVED,
+        ...forwardExact.keys(),
+        ...(correlationIdHeader === undefined ? [] : [correlationIdHeader]),
+      ],
       forwardPrefixes,
     ),
   });
   cache.set(options, resolved);
   return resolved;
+}
+
+const DEFAULT_CORRELATION_ID_HEADER = 'x-correlation-id';
+
+/**
+ * The correlation header, checked. A collision of the *default* name with a header the
+ * configuration already carries (`requestIdHeader: 'x-correlation-id'`, or `forwardHeaders`
+ * listing it) turns correlation off in forward mode, so such configurations behave as before;
+ * per-call mode cannot do without it, and an explicit name must not collide.
+ */
+function resolveCorrelationHeader(
+  value: unknown,
+  outboundRequestId: OutboundRequestId,
+  requestIdHeader: string,
+  forwardExact: ReadonlyMap<string, number>,
+  forwardPrefixes: readonly (readonly [string, number])[],
+): string | undefined {
+  const explicit = value !== undefined;
+  const name = headerName('correlationIdHeader', explicit ? value : DEFAULT_CORRELATION_ID_HEADER);
+  let collision: string | undefined;
+  if (RESERVED.has(name)) collision = 'a trace header';
+  else if (name === requestIdHeader) collision = 'the requestIdHeader';
+  else if (forwardExact.has(name) || forwardPrefixes.some(([prefix]) => name.startsWith(prefix))) {
+    collision = 'listed in forwardHeaders';
+  }
+  if (collision === undefined) return name;
+  if (!explicit && outboundRequestId === 'forward') return undefined;
+  throw new HoptraceOptionsError(
+    'correlationIdHeader',
+    `must not be ${collision}, got "${name}"${explicit ? '' : ' (the default): set correlationIdHeader to another name'}`,
+  );
 }
 
 /**

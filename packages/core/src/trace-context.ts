@@ -32,6 +32,13 @@ export interface TraceContext {
    * kept (see {@link TraceContext.rejected}).
    */
   readonly untrustedRequestId: string | undefined;
+  /**
+   * The chain's ID from the incoming `correlationIdHeader` (sent by a caller whose outbound
+   * request IDs are `per-call`), when valid and trusted; `undefined` otherwise. Invalid values are
+   * never kept (see {@link TraceContext.rejected}). A `per-call` service sends it on, or its own
+   * `requestId` when there is none.
+   */
+  readonly correlationId: string | undefined;
   /** 32 (or 16, for 64-bit B3) lower-case hex; `undefined` only when `startTrace` is off and no trace arrived. */
   readonly traceId: string | undefined;
   /** The current span: 16 lower-case hex (B3 span ID, or W3C parent-id). */

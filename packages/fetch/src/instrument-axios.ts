@@ -94,16 +94,53 @@ function injectIntoRecord(
   outbound: Outbound,
   context: TraceContext,
   headers: unknown,
+  ownIds: OwnRequestIds | undefined,
 ): Record<string, unknown> {
   const text: Record<string, string | string[] | number> = {};
   const other: Record<string, unknown> = {};
+  const idHeader = outbound.hoptrace.options.requestIdHeader;
+  let callerSet = false;
   if (typeof headers === 'object' && headers !== null) {
     for (const [name, value] of Object.entries(headers)) {
-      if (headerText(value) === undefined) other[name] = value;
-      else text[name] = value as string | string[] | number;
+      const valueText = headerText(value);
+      if (valueText === undefined) other[name] = value;
+      else if (
+        ownIds !== undefined &&
+        name.toLowerCase() === idHeader &&
+        ownIds.isOwn(context, valueText)
+      ) {
+        // A retry re-sending the config of an earlier attempt: its per-call ID is not reused.
+      } else {
+        if (name.toLowerCase() === idHeader) callerSet = true;
+        text[name] = value as string | string[] | number;
+      }
     }
   }
-  return { ...outbound.inject(context, text), ...other };
+  const injected = outbound.inject(context, text);
+  if (!callerSet) ownIds?.remember(context, headerText(injected[idHeader]));
+  return { ...injected, ...other };
+}
+
+/**
+ * The per-call request IDs this instrumentation wrote, per request context. A retry interceptor
+ * (axios-retry and the like) re-sends the config of the failed attempt, so the second pass finds
+ * the first attempt's ID in `config.headers`: by the caller-headers rule it would be kept, and two
+ * request/response pairs would share it. Recognised as ours, it is replaced; an ID the caller
+ * set is not in here and still wins. Keyed by the context so it goes when the request does.
+ */
+class OwnRequestIds {
+  readonly #byContext = new WeakMap<TraceContext, Set<string>>();
+
+  isOwn(context: TraceContext, value: string | undefined): boolean {
+    return value !== undefined && this.#byContext.get(context)?.has(value) === true;
+  }
+
+  remember(context: TraceContext, value: string | undefined): void {
+    if (value === undefined) return;
+    const ids = this.#byContext.get(context);
+    if (ids === undefined) this.#byContext.set(context, new Set([value]));
+    else ids.add(value);
+  }
 }
 
 /**
@@ -120,6 +157,9 @@ function injectIntoRecord(
  *   inside the caller's `instance.get()` and reads the caller's context. axios builds
  *   `config.headers` afresh for each request, so `instance.defaults.headers` is never written.
  * - A failing call (503, ECONNREFUSED) rejects with axios' own error, unchanged.
+ * - With `outboundRequestId: 'per-call'`, each call gets a fresh request ID, retries too: a retry
+ *   interceptor (axios-retry style) re-sends the failed attempt's config, and the request ID
+ *   hoptrace wrote there is recognised and replaced, while an ID the caller set still wins.
  *
  * Bad options throw `HoptraceOptionsError` here, not per call. Headers follow B3
  * (openzipkin/b3-propagation), W3C Trace Context and W3C Baggage.
@@ -144,6 +184,9 @@ export function instrumentAxios(
   options: OutboundOptions = {},
 ): () => void {
   const outbound = createOutbound(options);
+  const idHeader = outbound.hoptrace.options.requestIdHeader;
+  const ownIds =
+    outbound.hoptrace.options.outboundRequestId === 'per-call' ? new OwnRequestIds() : undefined;
 
   const targetUrl = (config: AxiosRequestConfigLike): URL | undefined => {
     try {
@@ -160,10 +203,23 @@ export function instrumentAxios(
       if (context === undefined) return config;
       const headers = config.headers;
       if (isAxiosHeaders(headers)) {
-        outbound.inject(context, axiosHeadersAdapter(headers));
+        const adapter = axiosHeadersAdapter(headers);
+        let callerSet = ownIds !== undefined && adapter.has(idHeader);
+        if (callerSet && ownIds?.isOwn(context, adapter.get(idHeader) ?? undefined)) {
+          headers.delete(idHeader);
+          callerSet = false;
+        }
+        outbound.inject(context, adapter);
+        // Only what hoptrace wrote: a caller's own ID must keep winning on a retry.
+        if (!callerSet) ownIds?.remember(context, adapter.get(idHeader) ?? undefined);
       } else {
         // axios turns a record back into AxiosHeaders before sending.
-        (config as AxiosRequestConfigLike).headers = injectIntoRecord(outbound, context, headers);
+        (config as AxiosRequestConfigLike).headers = injectIntoRecord(
+          outbound,
+          context,
+          headers,
+          ownIds,
+        );
       }
     } catch {
       // Headers a caller's odd config makes unwritable: the call goes out as the caller built it.

@@ -82,6 +82,24 @@ describe('hoptraceInterceptor', () => {
     expect(dispatch.name).toBe('hoptraceDispatch');
   });
 
+  it('keeps the first context of a call for every re-dispatch of its handler (retries)', () => {
+    const seen: unknown[] = [];
+    const dispatch = hoptraceInterceptor()(((options: Dispatcher.DispatchOptions) => {
+      seen.push((options.headers as Record<string, string> | undefined)?.['x-request-id']);
+      return true;
+    }) as Dispatcher.Dispatch);
+    const handler = {} as Dispatcher.DispatchHandler;
+    const options = { origin: 'http://127.0.0.1:9', path: '/', method: 'GET' as const };
+    runWithContext(extract({ 'x-request-id': 'first-call' }), () => dispatch(options, handler));
+    // A retry fired from a callback that runs in another request's context.
+    runWithContext(extract({ 'x-request-id': 'someone-else' }), () => dispatch(options, handler));
+    dispatch(options, handler);
+    const outside = {} as Dispatcher.DispatchHandler;
+    dispatch(options, outside);
+    runWithContext(extract({ 'x-request-id': 'someone-else' }), () => dispatch(options, outside));
+    expect(seen).toEqual(['first-call', 'first-call', 'first-call', undefined, undefined]);
+  });
+
   it('validates its options at construction', () => {
     expect(() => hoptraceInterceptor({ mode: 'sideways' as never })).toThrow(HoptraceOptionsError);
     expect(() => hoptraceInterceptor({ propagateTo: [''] })).toThrow('propagateTo');

@@ -1,4 +1,6 @@
 // Type-only: undici is an optional peer, and this file must load without it.
+
+import type { TraceContext } from '@hoptrace/core';
 import type { Dispatcher } from 'undici';
 import { createOutbound, type OutboundOptions, parseUrl } from './outbound.js';
 
@@ -56,6 +58,12 @@ function dispatchUrl(options: Dispatcher.DispatchOptions): URL | undefined {
  * @param options - See {@link OutboundOptions}. Bad options throw `HoptraceOptionsError` here.
  * @returns A `Dispatcher.DispatcherComposeInterceptor` (see undici's `Dispatcher.compose`).
  *
+ * With undici's retry interceptor, list this one first:
+ * `agent.compose(hoptraceInterceptor(), interceptors.retry())`. `compose` makes the last
+ * interceptor the outermost, so the retry interceptor then re-dispatches each attempt through
+ * this one, and with `outboundRequestId: 'per-call'` every attempt gets its own request ID; the
+ * other order injects once and re-sends those headers on every attempt.
+ *
  * Follows undici's interceptor API (`Dispatcher.compose`, docs/api/Dispatcher.md) and W3C Trace
  * Context / B3 propagation as core's `injectHeaders`.
  *
@@ -73,11 +81,20 @@ export function hoptraceInterceptor(
   options?: OutboundOptions,
 ): Dispatcher.DispatcherComposeInterceptor {
   const outbound = createOutbound(options);
+  // The context of each logical call, by its handler. A retry interceptor re-dispatches every
+  // attempt with the same handler, from socket and timer callbacks whose async context is the
+  // connection's, which may be another request's: the first dispatch's context is the call's.
+  const contexts = new WeakMap<object, TraceContext | null>();
   return function hoptraceInterceptor(dispatch: Dispatcher.Dispatch): Dispatcher.Dispatch {
     return function hoptraceDispatch(dispatchOptions, handler) {
       let headers: HeadersCopy | undefined;
       try {
-        const context = outbound.contextFor(() => dispatchUrl(dispatchOptions));
+        const remembered = contexts.get(handler);
+        const context =
+          remembered === undefined
+            ? outbound.contextFor(() => dispatchUrl(dispatchOptions))
+            : (remembered ?? undefined);
+        if (remembered === undefined) contexts.set(handler, context ?? null);
         headers = context === undefined ? undefined : copyHeaders(dispatchOptions.headers);
         if (context !== undefined && headers !== undefined) outbound.inject(context, headers);
       } catch {

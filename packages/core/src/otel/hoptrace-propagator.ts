@@ -24,6 +24,10 @@ import { HOPTRACE_CONTEXT_KEY, hoptraceContextOf } from './context-key.js';
 /** The headers each format reads and writes, in the order `fields()` lists them. */
 function fieldsOf(options: ResolvedOptions): string[] {
   const fields = [options.requestIdHeader];
+  // Per-call mode writes the chain's ID on every call; forward mode only passes on one that came.
+  if (options.outboundRequestId === 'per-call' && options.correlationIdHeader !== undefined) {
+    fields.push(options.correlationIdHeader);
+  }
   const { formats } = options;
   if (formats.has('b3-single')) fields.push('b3');
   if (formats.has('b3-multi')) fields.push(...Object.values(B3_MULTI_HEADER_NAMES));
