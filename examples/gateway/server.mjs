@@ -3,7 +3,7 @@
 import { createServer } from 'node:http';
 import { hoptrace } from '@hoptrace/express';
 import { instrumentAxios } from '@hoptrace/fetch';
-import { readConfig } from '@hoptrace-example/kit/config.mjs';
+import { hoptraceOptions, readConfig } from '@hoptrace-example/kit/config.mjs';
 import { answerWith, callDownstream, DOWNSTREAM_TIMEOUT_MS } from '@hoptrace-example/kit/hop.mjs';
 import { createLogger, logWhenFinished } from '@hoptrace-example/kit/logger.mjs';
 import { listen } from '@hoptrace-example/kit/serve.mjs';
@@ -13,7 +13,7 @@ import express from 'express';
 const config = readConfig('gateway', ['ORDERS_URL']);
 const logger = createLogger(config);
 // The same options for the server side and the client side: one mode, one request ID header.
-const options = { mode: config.mode };
+const options = hoptraceOptions(config, logger);
 
 const orders = axios.create({
   baseURL: config.urls.ORDERS_URL,

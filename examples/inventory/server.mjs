@@ -3,7 +3,7 @@
 
 import { hoptrace, hoptraceServerOptions } from '@hoptrace/fastify';
 import { hoptraceInterceptor } from '@hoptrace/fetch';
-import { readConfig } from '@hoptrace-example/kit/config.mjs';
+import { hoptraceOptions, readConfig } from '@hoptrace-example/kit/config.mjs';
 import { answerWith, callDownstream, DOWNSTREAM_TIMEOUT_MS } from '@hoptrace-example/kit/hop.mjs';
 import { createLogger, logRequest } from '@hoptrace-example/kit/logger.mjs';
 import { announceListening, stopOnSignals } from '@hoptrace-example/kit/serve.mjs';
@@ -12,7 +12,7 @@ import { Agent, request } from 'undici';
 
 const config = readConfig('inventory', ['PRICING_URL']);
 const logger = createLogger(config);
-const options = { mode: config.mode }; // the same object for the server options and the plugin
+const options = hoptraceOptions(config, logger); // the same object for the server options and the plugin
 
 const dispatcher = new Agent({
   headersTimeout: DOWNSTREAM_TIMEOUT_MS,

@@ -2,9 +2,12 @@
 // loopback under the local runner and in docker compose.
 
 const MODES = new Set(['child', 'forward']);
+const OUTBOUND_IDS = new Set(['forward', 'per-call']);
 
 /**
- * Reads `HOST`, `PORT`, `SERVICE_NAME`, `HOPTRACE_MODE` and the downstream base URLs named in
+ * Reads `HOST`, `PORT`, `SERVICE_NAME`, `HOPTRACE_MODE`, `HOPTRACE_OUTBOUND_ID` (`forward` or
+ * `per-call`), `HOPTRACE_OBSERVE` (`1`: log an observation record per request/response pair) and
+ * the downstream base URLs named in
  * `urlNames` (e.g. `['ORDERS_URL']`). A missing or invalid value ends the process with a message
  * naming the variable: a service that cannot reach its downstreams should fail at start, not on
  * its first request.
@@ -12,7 +15,8 @@ const MODES = new Set(['child', 'forward']);
  * @param {string} service the service's name, e.g. `'orders'`
  * @param {string[]} [urlNames] the environment variables holding its downstream base URLs
  * @returns {{ service: string, instance: string, host: string, port: number,
- *   mode: 'child' | 'forward', urls: Record<string, string> }}
+ *   mode: 'child' | 'forward', outboundRequestId: 'forward' | 'per-call', observe: boolean,
+ *   urls: Record<string, string> }}
  */
 export function readConfig(service, urlNames = [], environment = process.env) {
   const fail = (message) => {
@@ -31,6 +35,14 @@ export function readConfig(service, urlNames = [], environment = process.env) {
     fail(`HOPTRACE_MODE must be "child" or "forward", got ${JSON.stringify(mode)}`);
   }
 
+  const outboundRequestId = environment.HOPTRACE_OUTBOUND_ID || 'forward';
+  if (!OUTBOUND_IDS.has(outboundRequestId)) {
+    fail(
+      `HOPTRACE_OUTBOUND_ID must be "forward" or "per-call", got ${JSON.stringify(outboundRequestId)}`,
+    );
+  }
+  const observe = environment.HOPTRACE_OBSERVE === '1';
+
   const urls = {};
   for (const name of urlNames) {
     const value = environment[name];
@@ -47,6 +59,24 @@ export function readConfig(service, urlNames = [], environment = process.env) {
     host: environment.HOST || '127.0.0.1',
     port,
     mode,
+    outboundRequestId,
+    observe,
     urls,
+  };
+}
+
+/**
+ * The hoptrace options every service passes to its adapter and its outbound client: the mode, the
+ * outbound request ID policy, and, with observations on, the service's logger as the observer
+ * (its records are JSON lines beside the request logs, which `hoptrace topology` reads).
+ *
+ * @param {ReturnType<typeof readConfig>} config
+ * @param {{ info(record: object): unknown }} logger
+ */
+export function hoptraceOptions(config, logger) {
+  return {
+    mode: config.mode,
+    outboundRequestId: config.outboundRequestId,
+    observe: config.observe ? { observer: logger, service: config.instance } : undefined,
   };
 }

@@ -41,6 +41,10 @@ let hooksInstalled = false;
  *
  * @param {object} [options]
  * @param {'child' | 'forward'} [options.mode] HOPTRACE_MODE of every service. Default `'child'`.
+ * @param {'forward' | 'per-call'} [options.outboundRequestId] HOPTRACE_OUTBOUND_ID of every
+ *   service: one request ID per chain (default) or one per request/response pair.
+ * @param {boolean} [options.observe] every service logs an observation record per
+ *   request/response pair (HOPTRACE_OBSERVE=1), for `hoptrace topology`. Default false.
  * @param {'auto' | 'required'} [options.loadBalancers] `'auto'` (default) runs nginx and HAProxy
  *   when their binaries are found, and otherwise makes that hop a direct call (and logs so);
  *   `'required'` rejects when one is missing.
@@ -69,9 +73,20 @@ let hooksInstalled = false;
  *   idempotent
  */
 export async function startTopology(options = {}) {
-  const { mode = 'child', loadBalancers = 'auto', log = () => {} } = options;
+  const {
+    mode = 'child',
+    outboundRequestId = 'forward',
+    observe = false,
+    loadBalancers = 'auto',
+    log = () => {},
+  } = options;
   if (mode !== 'child' && mode !== 'forward') {
     throw new TypeError(`startTopology: options.mode must be 'child' or 'forward', got ${mode}`);
+  }
+  if (outboundRequestId !== 'forward' && outboundRequestId !== 'per-call') {
+    throw new TypeError(
+      `startTopology: options.outboundRequestId must be 'forward' or 'per-call', got ${outboundRequestId}`,
+    );
   }
   if (loadBalancers !== 'auto' && loadBalancers !== 'required') {
     throw new TypeError(
@@ -89,7 +104,10 @@ export async function startTopology(options = {}) {
     );
   }
 
-  const topology = new TopologyRun(mode, log);
+  const topology = new TopologyRun(mode, log, {
+    HOPTRACE_OUTBOUND_ID: outboundRequestId,
+    HOPTRACE_OBSERVE: observe === true ? '1' : '0',
+  });
   try {
     await topology.start(binaries);
   } catch (error) {
@@ -100,8 +118,9 @@ export async function startTopology(options = {}) {
 }
 
 class TopologyRun {
-  constructor(mode, log) {
+  constructor(mode, log, serviceEnvironment) {
     this.mode = mode;
+    this.serviceEnvironment = serviceEnvironment;
     this.log = log;
     this.logs = [];
     this.loadBalancerLogs = [];
@@ -167,6 +186,7 @@ class TopologyRun {
         PORT: '0',
         SERVICE_NAME: name,
         HOPTRACE_MODE: this.mode,
+        ...this.serviceEnvironment,
         ...environment,
       },
     });

@@ -3,7 +3,7 @@
 import { createServer } from 'node:http';
 import { wrapFetch } from '@hoptrace/fetch';
 import { hoptrace } from '@hoptrace/koa';
-import { readConfig } from '@hoptrace-example/kit/config.mjs';
+import { hoptraceOptions, readConfig } from '@hoptrace-example/kit/config.mjs';
 import { answerWith, callDownstream, DOWNSTREAM_TIMEOUT_MS } from '@hoptrace-example/kit/hop.mjs';
 import { createLogger, logWhenFinished } from '@hoptrace-example/kit/logger.mjs';
 import { listen } from '@hoptrace-example/kit/serve.mjs';
@@ -11,7 +11,7 @@ import Koa from 'koa';
 
 const config = readConfig('orders', ['INVENTORY_URL', 'PRICING_URL']);
 const logger = createLogger(config);
-const options = { mode: config.mode };
+const options = hoptraceOptions(config, logger);
 const tracedFetch = wrapFetch(fetch, options);
 
 async function get(url) {

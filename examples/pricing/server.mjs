@@ -4,7 +4,7 @@
 import { createServer } from 'node:http';
 import { hoptraceHandler } from '@hoptrace/core';
 import { instrumentOutbound } from '@hoptrace/fetch';
-import { readConfig } from '@hoptrace-example/kit/config.mjs';
+import { hoptraceOptions, readConfig } from '@hoptrace-example/kit/config.mjs';
 import { answerWith, callDownstream, hop } from '@hoptrace-example/kit/hop.mjs';
 import { httpGetText } from '@hoptrace-example/kit/http-get.mjs';
 import { createLogger, logWhenFinished, pathOf } from '@hoptrace-example/kit/logger.mjs';
@@ -12,7 +12,7 @@ import { listen, sendJson } from '@hoptrace-example/kit/serve.mjs';
 
 const config = readConfig('pricing', ['LEGACY_URL']);
 const logger = createLogger(config);
-const options = { mode: config.mode };
+const options = hoptraceOptions(config, logger);
 instrumentOutbound(options);
 
 const routes = new Map([

@@ -73,7 +73,11 @@ export class EdgeTable {
     }
     edge.calls += 1;
     if (failed(client, serverStatus)) edge.errors += 1;
-    if (!client.matched) edge.rewritten += 1;
+    // A response with no request ID at all (an uninstrumented peer that does not echo it) is not a
+    // rewrite: only another ID in its place is.
+    if (!client.matched && client.echoedRequestId !== null && client.status !== null) {
+      edge.rewritten += 1;
+    }
     edge.durations.record(client.durationMs);
     return true;
   }

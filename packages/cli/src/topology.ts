@@ -36,7 +36,8 @@ export interface TopologyEdge {
   /** Calls answered with status ≥ 500 or ended by a failure flag (UF, UT, UC, DC). */
   readonly errors: number;
   /**
-   * Calls whose response echoed another request ID than the one sent (`matched: false`): an
+   * Calls whose response echoed another request ID than the one sent (`matched: false` with an
+   * `echoedRequestId`; a response with no ID at all is not counted): an
    * intermediary rewrote the ID.
    */
   readonly rewritten: number;

@@ -51,6 +51,18 @@ export {
 } from './inject.js';
 export { type LogFields, logFields } from './log-fields.js';
 export {
+  type ClientObservation,
+  type Endpoint,
+  type FailureFlag,
+  type Observation,
+  type ObserveOptions,
+  type Observer,
+  type ObserverStats,
+  type ResolvedObserver,
+  resolveObserver,
+  type ServerObservation,
+} from './observation.js';
+export {
   ALL_FORMATS,
   type ForwardHeader,
   type HeaderFormat,

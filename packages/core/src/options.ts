@@ -1,5 +1,11 @@
 import { HoptraceOptionsError } from './errors.js';
 import type { HeaderCarrier } from './header-carrier.js';
+import {
+  type ObserveOptions,
+  type Observer,
+  type ResolvedObserver,
+  resolveObserver,
+} from './observation.js';
 import { generateRequestId, parseRequestId, type RequestIdGenerator } from './request-id.js';
 
 /**
@@ -100,6 +106,13 @@ export interface HoptraceOptions {
   readonly forwardHeaders?: readonly (string | ForwardHeader)[];
   /** Default length cap of `forwardHeaders` values, in characters. Default 512. */
   readonly forwardHeaderMaxLength?: number;
+  /**
+   * Records one {@link ServerObservation} per request a server adapter answers and one
+   * {@link ClientObservation} per outbound call: a function, a logger with `info(object)` (pino),
+   * or `{ observer, service }` to name the service in every record. Off by default; handed over
+   * off the request's path, and an observer that throws is isolated and counted.
+   */
+  readonly observe?: Observer | ObserveOptions;
   /** Which request ID outbound calls carry: see {@link OutboundRequestId}. Default `forward`. */
   readonly outboundRequestId?: OutboundRequestId;
   /**
@@ -152,6 +165,8 @@ export interface ResolvedOptions {
    * {@link mightBeWanted}. Turns away `host`, `accept`, `x-forwarded-for`… before any string work.
    */
   readonly wantedShapes: Uint8Array;
+  /** {@link HoptraceOptions.observe}, wrapped so it never throws or blocks; `undefined` when off. */
+  readonly observe: ResolvedObserver | undefined;
 }
 
 const SHAPE_LENGTHS = 64;
@@ -230,6 +245,7 @@ const KNOWN_OPTIONS = new Set([
   'startTrace',
   'forwardHeaders',
   'forwardHeaderMaxLength',
+  'observe',
   'outboundRequestId',
   'correlationIdHeader',
 ]);
@@ -401,6 +417,7 @@ export function resolveOptions(options: HoptraceOptions = {}): ResolvedOptions {
     correlationIdHeader,
     forwardExact,
     forwardPrefixes,
+    observe: resolveObserver(options.observe),
     wantedShapes: wantedShapes(
       [
         requestIdHeader,

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bindEmitter } from './bind-emitter.js';
 import { runWithContext } from './context-storage.js';
 import type { Hoptrace } from './create-hoptrace.js';
+import { observeServerRequest, type RouteReader } from './server-observation.js';
 import type { TraceContext } from './trace-context.js';
 
 /**
@@ -29,6 +30,12 @@ export function extractServerRequest(hoptrace: Hoptrace, request: IncomingMessag
  * request ID on its response right away, so that every answer carries it (404s, errors, responses
  * ended by other middleware). Never throws on request input.
  *
+ * With the `observe` option set, it also records the pair's `ServerObservation` once the response
+ * is done ({@link observeServerRequest}); `readRoute(routeSource)` then names the route pattern
+ * the framework matched (default: the request's path). With it off, that costs one check.
+ * `context` is for an adapter that extracted already (Fastify's `genReqId`); default: extracted
+ * here with {@link extractServerRequest}.
+ *
  * @example
  * ```ts
  * const hoptrace = createHoptrace(options);
@@ -38,14 +45,19 @@ export function extractServerRequest(hoptrace: Hoptrace, request: IncomingMessag
  * });
  * ```
  */
-export function openServerRequest(
+export function openServerRequest<Source = undefined>(
   hoptrace: Hoptrace,
   request: IncomingMessage,
   response: ServerResponse,
+  readRoute?: RouteReader<Source>,
+  routeSource?: Source,
+  context: TraceContext = extractServerRequest(hoptrace, request),
 ): TraceContext {
-  const context = extractServerRequest(hoptrace, request);
   if (!response.headersSent)
     response.setHeader(hoptrace.options.requestIdHeader, context.requestId);
+  const observe = hoptrace.options.observe;
+  if (observe !== undefined)
+    observeServerRequest(observe, context, request, response, readRoute, routeSource);
   return context;
 }
 

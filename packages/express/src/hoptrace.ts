@@ -7,6 +7,15 @@ import {
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 /**
+ * The route pattern Express matched, with the mount path of the router it lives in
+ * (`/api` + `/orders/:id`), read when the response is done; `undefined` when no route matched.
+ */
+function expressRoute(request: Request): string | undefined {
+  const path: unknown = (request as Partial<Request>).route?.path;
+  return typeof path === 'string' ? `${request.baseUrl ?? ''}${path}` : undefined;
+}
+
+/**
  * Express middleware (Express 4 and 5) that runs every request in its trace context: it reads and
  * validates the request ID and the B3 / W3C trace headers, puts the request ID on the response,
  * sets `req.id` and `req.hoptrace`, and calls the rest of the app inside the context, so that
@@ -48,7 +57,7 @@ export function hoptrace(options: HoptraceOptions = {}): RequestHandler {
       next();
       return;
     }
-    const context = openServerRequest(engine, request, response);
+    const context = openServerRequest(engine, request, response, expressRoute, request);
     request.id = context.requestId;
     request.hoptrace = context;
     runServerRequest(context, request, response, next);

@@ -2,11 +2,12 @@ import {
   createHoptrace,
   type HoptraceOptions,
   HoptraceOptionsError,
+  openServerRequest,
   type TraceContext,
 } from '@hoptrace/core';
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import { fastifyPlugin } from 'fastify-plugin';
-import { extractRawRequest, stashedContext } from './raw-request-context.js';
+import { stashedContext } from './raw-request-context.js';
 import {
   hasScope,
   openScope,
@@ -32,6 +33,12 @@ import { serverOptionsOf } from './server-options.js';
  * ```
  */
 export type FastifyHoptraceOptions = HoptraceOptions;
+
+/** The route pattern Fastify matched (`/orders/:id`), read when the response is done. */
+function fastifyRoute(request: FastifyRequest): string | undefined {
+  const url: unknown = request.routeOptions?.url;
+  return typeof url === 'string' ? url : undefined;
+}
 
 /** Keys Fastify reads from the options of `register` itself; not hoptrace options. */
 const REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers']);
@@ -78,22 +85,30 @@ function hoptracePlugin(
 function install(fastify: FastifyInstance, options: HoptraceOptions): void {
   const engine = createHoptrace(options);
   checkServerOptions(fastify, options);
-  const header = engine.options.requestIdHeader;
 
   // Declared as null and set per request, as Fastify asks, so every request object keeps one
   // shape. The third argument only selects the typed overload that allows null.
   fastify.decorateRequest('hoptrace', null, []);
   fastify.decorateRequest(SCOPE, null, []);
 
-  /** Reads the context (or takes what genReqId read), sets request.hoptrace and the header. */
+  /**
+   * Reads the context (or takes what genReqId read), sets request.hoptrace and the header (and,
+   * with `observe`, records the pair when the response is done).
+   */
   function begin(request: FastifyRequest, reply: FastifyReply): TraceContext {
     const raw = request.raw;
-    const context = stashedContext(raw) ?? extractRawRequest(engine, raw);
+    // The header goes on the raw response, not through reply.header(): Fastify merges it into
+    // every writeHead (404s, error handlers, replies sent by a later hook), and it also reaches
+    // replies written straight to reply.raw after reply.hijack().
+    const context = openServerRequest(
+      engine,
+      raw,
+      reply.raw,
+      fastifyRoute,
+      request,
+      stashedContext(raw),
+    );
     request.hoptrace = context;
-    // On the raw response, not through reply.header(): Fastify merges it into every writeHead
-    // (404s, error handlers, replies sent by a later hook), and it also reaches replies written
-    // straight to reply.raw after reply.hijack().
-    if (!reply.raw.headersSent) reply.raw.setHeader(header, context.requestId);
     return context;
   }
 

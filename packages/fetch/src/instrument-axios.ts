@@ -1,4 +1,11 @@
 import type { HeadersLike, TraceContext } from '@hoptrace/core';
+import {
+  type ClientCall,
+  recordFailure,
+  recordResponse,
+  socketEndpoint,
+  startClientCall,
+} from './client-observation.js';
 import { createOutbound, type Outbound, type OutboundOptions, parseUrl } from './outbound.js';
 
 /**
@@ -21,6 +28,14 @@ export interface AxiosInstanceLike {
         onFulfilled?: (<Config extends AxiosRequestConfigLike>(config: Config) => Config) | null,
         onRejected?: null,
         options?: { synchronous?: boolean },
+      ): number;
+      eject(id: number): void;
+    };
+    /** Used only with the `observe` option, to see each call's response or error. */
+    readonly response?: {
+      use(
+        onFulfilled?: (<Response>(response: Response) => Response) | null,
+        onRejected?: ((error: unknown) => Promise<never>) | null,
       ): number;
       eject(id: number): void;
     };
@@ -143,6 +158,38 @@ class OwnRequestIds {
   }
 }
 
+/** The part of an axios response the observer reads. */
+interface AxiosResponseLike {
+  readonly status?: unknown;
+  readonly headers?: unknown;
+  readonly config?: unknown;
+  /** A `ClientRequest` with the http adapter; a fetch `Request` with the fetch adapter. */
+  readonly request?: unknown;
+}
+
+/** The part of an `AxiosError` the observer reads. */
+interface AxiosErrorLike {
+  readonly config?: { readonly signal?: unknown } | null;
+  readonly response?: AxiosResponseLike | null;
+  readonly request?: unknown;
+}
+
+function callOf(calls: WeakMap<object, ClientCall>, config: unknown): ClientCall | undefined {
+  return typeof config === 'object' && config !== null ? calls.get(config) : undefined;
+}
+
+function socketOf(request: unknown): unknown {
+  return typeof request === 'object' && request !== null
+    ? (request as { readonly socket?: unknown }).socket
+    : undefined;
+}
+
+function recordAxiosResponse(call: ClientCall, response: AxiosResponseLike): void {
+  if (typeof response.status !== 'number') return;
+  const remote = socketEndpoint(socketOf(response.request));
+  recordResponse(call, response.status, response.headers, remote);
+}
+
 /**
  * Adds a request interceptor to an axios instance (or the default `axios` export) that writes the
  * request ID and trace headers of the current request context into each call's
@@ -157,6 +204,9 @@ class OwnRequestIds {
  *   inside the caller's `instance.get()` and reads the caller's context. axios builds
  *   `config.headers` afresh for each request, so `instance.defaults.headers` is never written.
  * - A failing call (503, ECONNREFUSED) rejects with axios' own error, unchanged.
+ * - With `observe`, a response interceptor also records each call that got the headers, after
+ *   axios settled it (the body read, so `durationMs` includes it); `remote` comes from the http
+ *   adapter's socket.
  * - With `outboundRequestId: 'per-call'`, each call gets a fresh request ID, retries too: a retry
  *   interceptor (axios-retry style) re-sends the failed attempt's config, and the request ID
  *   hoptrace wrote there is recognised and replaced, while an ID the caller set still wins.
@@ -197,29 +247,40 @@ export function instrumentAxios(
     }
   };
 
+  const observe = outbound.hoptrace.options.observe;
+  // The call each config started, for the response interceptor: axios hands the config it sent
+  // on as `response.config` and `error.config`.
+  const calls = observe === undefined ? undefined : new WeakMap<object, ClientCall>();
+
+  const inject = (config: AxiosRequestConfigLike, context: TraceContext): void => {
+    const headers = config.headers;
+    if (isAxiosHeaders(headers)) {
+      const adapter = axiosHeadersAdapter(headers);
+      let callerSet = ownIds !== undefined && adapter.has(idHeader);
+      if (callerSet && ownIds?.isOwn(context, adapter.get(idHeader) ?? undefined)) {
+        headers.delete(idHeader);
+        callerSet = false;
+      }
+      outbound.inject(context, adapter);
+      // Only what hoptrace wrote: a caller's own ID must keep winning on a retry.
+      if (!callerSet) ownIds?.remember(context, adapter.get(idHeader) ?? undefined);
+    } else {
+      // axios turns a record back into AxiosHeaders before sending.
+      config.headers = injectIntoRecord(outbound, context, headers, ownIds);
+    }
+  };
+
   const interceptor = <Config extends AxiosRequestConfigLike>(config: Config): Config => {
     try {
       const context = outbound.contextFor(() => targetUrl(config));
       if (context === undefined) return config;
-      const headers = config.headers;
-      if (isAxiosHeaders(headers)) {
-        const adapter = axiosHeadersAdapter(headers);
-        let callerSet = ownIds !== undefined && adapter.has(idHeader);
-        if (callerSet && ownIds?.isOwn(context, adapter.get(idHeader) ?? undefined)) {
-          headers.delete(idHeader);
-          callerSet = false;
-        }
-        outbound.inject(context, adapter);
-        // Only what hoptrace wrote: a caller's own ID must keep winning on a retry.
-        if (!callerSet) ownIds?.remember(context, adapter.get(idHeader) ?? undefined);
-      } else {
-        // axios turns a record back into AxiosHeaders before sending.
-        (config as AxiosRequestConfigLike).headers = injectIntoRecord(
-          outbound,
-          context,
-          headers,
-          ownIds,
-        );
+      inject(config, context);
+      if (observe !== undefined && calls !== undefined) {
+        const written = config.headers;
+        const carrier = isAxiosHeaders(written)
+          ? axiosHeadersAdapter(written)
+          : (written as Record<string, string>);
+        calls.set(config, startClientCall(observe, outbound, context, carrier, targetUrl(config)));
       }
     } catch {
       // Headers a caller's odd config makes unwritable: the call goes out as the caller built it.
@@ -230,9 +291,37 @@ export function instrumentAxios(
   let id: number | undefined = instance.interceptors.request.use(interceptor, null, {
     synchronous: true,
   });
+  const responses = instance.interceptors.response;
+  let responseId: number | undefined;
+  if (calls !== undefined && responses !== undefined) {
+    responseId = responses.use(
+      <Response>(response: Response): Response => {
+        const seen = response as AxiosResponseLike | undefined;
+        const call = callOf(calls, seen?.config);
+        if (call !== undefined && seen !== undefined) recordAxiosResponse(call, seen);
+        return response;
+      },
+      (thrown: unknown): Promise<never> => {
+        const error = (thrown ?? {}) as AxiosErrorLike;
+        const call = callOf(calls, error?.config);
+        if (call !== undefined) {
+          if (error.response !== undefined && error.response !== null) {
+            recordAxiosResponse(call, error.response);
+          } else {
+            const signal = error.config?.signal as { aborted?: unknown; reason?: unknown } | null;
+            const reason = signal?.aborted === true ? signal.reason : undefined;
+            recordFailure(call, error, socketEndpoint(socketOf(error.request)), reason);
+          }
+        }
+        return Promise.reject(thrown);
+      },
+    );
+  }
   return () => {
     if (id === undefined) return;
     instance.interceptors.request.eject(id);
+    if (responseId !== undefined) responses?.eject(responseId);
     id = undefined;
+    responseId = undefined;
   };
 }

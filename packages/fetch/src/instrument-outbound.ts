@@ -1,6 +1,14 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
+import type { TraceContext } from '@hoptrace/core';
 import { parseB3Single, parseTraceparent, TRACE_IDENTITY_HEADERS } from '@hoptrace/core';
+import {
+  type ClientCall,
+  recordFailure,
+  recordResponse,
+  socketEndpoint,
+  startClientCall,
+} from './client-observation.js';
 import { clientRequestUrl, hookClientRequests } from './node-http-hook.js';
 import { createOutbound, type Outbound, type OutboundOptions } from './outbound.js';
 
@@ -90,20 +98,27 @@ function undiciUrl(request: UndiciRequestLike): URL | undefined {
   }
 }
 
-function injectUndici(outbound: Outbound, candidate: unknown): void {
-  if (typeof candidate !== 'object' || candidate === null) return;
+/**
+ * Adds the headers to an undici request; returns the context written and the headers as sent
+ * (for the observer), or `undefined` when nothing was written.
+ */
+function injectUndici(
+  outbound: Outbound,
+  candidate: unknown,
+): { context: TraceContext; sent: string[] } | undefined {
+  if (typeof candidate !== 'object' || candidate === null) return undefined;
   const request = candidate as UndiciRequestLike;
   const { headers } = request;
-  if (!Array.isArray(headers) && typeof headers !== 'string') return;
+  if (!Array.isArray(headers) && typeof headers !== 'string') return undefined;
   const context = outbound.contextFor(() => undiciUrl(request));
-  if (context === undefined) return;
+  if (context === undefined) return undefined;
   if (Array.isArray(headers)) {
     // The array undici sends from: written in place, replacing rather than appending.
     settleAppendedHeaders(headers, outbound.hoptrace.options.requestIdHeader);
     outbound.inject(context, headers as string[]);
-    return;
+    return { context, sent: headers as string[] };
   }
-  if (typeof request.addHeader !== 'function') return;
+  if (typeof request.addHeader !== 'function') return undefined;
   // An old undici keeps headers as one string and can only append: add the names it lacks.
   const existing = parseHeaderString(headers);
   const present = new Set<string>();
@@ -115,6 +130,7 @@ function injectUndici(outbound: Outbound, candidate: unknown): void {
     const name = merged[index] as string;
     if (!present.has(name.toLowerCase())) request.addHeader(name, merged[index + 1] as string);
   }
+  return { context, sent: merged };
 }
 
 /** A trace identity as a comparable key: 32-hex trace ID (64-bit B3 zero-padded), span ID. */
@@ -277,11 +293,98 @@ function parseHeaderString(headers: string): string[] {
   return raw;
 }
 
-function injectClientRequest(outbound: Outbound, request: ClientRequest): void {
+/** Adds the headers to a `ClientRequest`; returns the context written, if any. */
+function injectClientRequest(outbound: Outbound, request: ClientRequest): TraceContext | undefined {
   // Headers passed as an array, or `Expect: 100-continue`, are already serialized: too late.
-  if (request.headersSent) return;
+  if (request.headersSent) return undefined;
   const context = outbound.contextFor(() => clientRequestUrl(request));
   if (context !== undefined) outbound.inject(context, request);
+  return context;
+}
+
+/** Published by undici when a request's response headers arrived, and when it failed. */
+const UNDICI_HEADERS_CHANNEL = 'undici:request:headers';
+const UNDICI_ERROR_CHANNEL = 'undici:request:error';
+/** Published by `node:http` when a response's headers arrived, and when a request failed. */
+const HTTP_RESPONSE_CHANNEL = 'http.client.response.finish';
+const HTTP_ERROR_CHANNEL = 'http.client.request.error';
+
+/**
+ * One installation's observer: records every request it wrote headers into, when undici or
+ * `node:http` publish its response or its error. Requests are matched by identity, so a request
+ * another installation or nobody hooked is never recorded here.
+ */
+function observeCalls(
+  outbound: Outbound,
+): Pick<OutboundInstallation, 'injectUndici' | 'injectClientRequest'> & { stop(): void } {
+  const observe = outbound.hoptrace.options.observe;
+  const pending = new WeakMap<object, ClientCall>();
+  const take = (message: unknown): [ClientCall, Record<string, unknown>] | undefined => {
+    if (typeof message !== 'object' || message === null) return undefined;
+    const fields = message as Record<string, unknown>;
+    const request = fields.request;
+    if (typeof request !== 'object' || request === null) return undefined;
+    const call = pending.get(request);
+    if (call === undefined) return undefined;
+    pending.delete(request);
+    return [call, fields];
+  };
+  const onUndiciHeaders = (message: unknown): void => {
+    const found = take(message);
+    if (found === undefined) return;
+    const response = found[1].response as { statusCode?: unknown; headers?: unknown } | undefined;
+    const status = response?.statusCode;
+    if (typeof status === 'number') recordResponse(found[0], status, response?.headers, null);
+  };
+  const onUndiciError = (message: unknown): void => {
+    const found = take(message);
+    if (found !== undefined) recordFailure(found[0], found[1].error, null);
+  };
+  const onHttpResponse = (message: unknown): void => {
+    const found = take(message);
+    if (found === undefined) return;
+    const response = found[1].response as { statusCode?: unknown; headers?: unknown } | undefined;
+    const status = response?.statusCode;
+    const request = found[1].request as { socket?: unknown };
+    if (typeof status !== 'number') return;
+    recordResponse(found[0], status, response?.headers, socketEndpoint(request.socket));
+  };
+  const onHttpError = (message: unknown): void => {
+    const found = take(message);
+    if (found === undefined) return;
+    const request = found[1].request as { socket?: unknown };
+    recordFailure(found[0], found[1].error, socketEndpoint(request.socket));
+  };
+  subscribe(UNDICI_HEADERS_CHANNEL, onUndiciHeaders);
+  subscribe(UNDICI_ERROR_CHANNEL, onUndiciError);
+  subscribe(HTTP_RESPONSE_CHANNEL, onHttpResponse);
+  subscribe(HTTP_ERROR_CHANNEL, onHttpError);
+  return {
+    injectUndici(candidate) {
+      const written = injectUndici(outbound, candidate);
+      if (written === undefined || observe === undefined) return;
+      const request = candidate as UndiciRequestLike & object;
+      const url = undiciUrl(request);
+      pending.set(request, startClientCall(observe, outbound, written.context, written.sent, url));
+    },
+    injectClientRequest(candidate) {
+      const request = candidate as ClientRequest;
+      const context = injectClientRequest(outbound, request);
+      if (context === undefined || observe === undefined) return;
+      const call = startClientCall(observe, outbound, context, request, clientRequestUrl(request));
+      pending.set(request, call);
+      // node:http reports a timeout as an event; the error that follows is the caller's destroy.
+      request.once('timeout', () => {
+        call.timedOut = true;
+      });
+    },
+    stop() {
+      unsubscribe(UNDICI_HEADERS_CHANNEL, onUndiciHeaders);
+      unsubscribe(UNDICI_ERROR_CHANNEL, onUndiciError);
+      unsubscribe(HTTP_RESPONSE_CHANNEL, onHttpResponse);
+      unsubscribe(HTTP_ERROR_CHANNEL, onHttpError);
+    },
+  };
 }
 
 /**
@@ -306,6 +409,10 @@ function injectClientRequest(outbound: Outbound, request: ClientRequest): void {
  * appended and leaves only that one (see `settleAppendedHeaders`); installed before, it cannot
  * undo what OTel appends after it.
  *
+ * With `observe`, each call that got the headers is recorded when undici publishes
+ * `undici:request:headers`/`undici:request:error` or `node:http` publishes
+ * `http.client.response.finish`/`http.client.request.error` (Node 20 and 24 both do).
+ *
  * Installing more than once is safe: all installations (also from another copy of this package,
  * such as its CJS and ESM builds loaded together) share one set of hooks, each request is handed
  * to each installation in order, and since injection is idempotent the first one's headers win
@@ -328,9 +435,15 @@ function injectClientRequest(outbound: Outbound, request: ClientRequest): void {
  */
 export function instrumentOutbound(options: OutboundOptions = {}): () => void {
   const outbound = createOutbound(options);
-  const installation: OutboundInstallation = {
-    injectUndici: (request) => injectUndici(outbound, request),
-    injectClientRequest: (request) => injectClientRequest(outbound, request as ClientRequest),
+  const observer =
+    outbound.hoptrace.options.observe === undefined ? undefined : observeCalls(outbound);
+  const installation: OutboundInstallation = observer ?? {
+    injectUndici: (request) => {
+      injectUndici(outbound, request);
+    },
+    injectClientRequest: (request) => {
+      injectClientRequest(outbound, request as ClientRequest);
+    },
   };
   const registry = hookRegistry();
   registry.installations.add(installation);
@@ -339,6 +452,7 @@ export function instrumentOutbound(options: OutboundOptions = {}): () => void {
   return () => {
     if (!installed) return;
     installed = false;
+    observer?.stop();
     registry.installations.delete(installation);
     if (registry.installations.size > 0) return;
     const unhook = registry.unhook;

@@ -2,6 +2,12 @@
 
 import type { TraceContext } from '@hoptrace/core';
 import type { Dispatcher } from 'undici';
+import {
+  type ClientCall,
+  recordFailure,
+  recordResponse,
+  startClientCall,
+} from './client-observation.js';
 import { createOutbound, type OutboundOptions, parseUrl } from './outbound.js';
 
 /** The headers of a dispatch, copied into a form core's `injectHeaders` writes into. */
@@ -42,6 +48,62 @@ function dispatchUrl(options: Dispatcher.DispatchOptions): URL | undefined {
   return parseUrl(`${base.origin}${path}`) ?? base;
 }
 
+type Handler = Dispatcher.DispatchHandler;
+type HandlerMethod = (...args: unknown[]) => unknown;
+
+/** Every method of undici's handler APIs: the legacy one (6.x, 7.x) and the new one (7.x, 8.x). */
+const HANDLER_METHODS = [
+  'onConnect',
+  'onUpgrade',
+  'onHeaders',
+  'onData',
+  'onComplete',
+  'onError',
+  'onBodySent',
+  'onRequestSent',
+  'onResponseStarted',
+  'onRequestStart',
+  'onRequestUpgrade',
+  'onResponseStart',
+  'onResponseData',
+  'onResponseEnd',
+  'onResponseError',
+] as const;
+
+/**
+ * A handler passing every call on to `handler`, with the methods it has (undici picks the API
+ * from them), that records the call when its response headers arrive or it fails.
+ */
+function observingHandler(handler: Handler, call: ClientCall): Handler {
+  const methods = handler as unknown as Record<string, unknown>;
+  const wrapper: Record<string, HandlerMethod> = {};
+  for (const name of HANDLER_METHODS) {
+    const method = methods[name];
+    if (typeof method !== 'function') continue;
+    const forward = (...args: unknown[]): unknown => method.apply(handler, args);
+    wrapper[name] = forward;
+  }
+  const wrap = (name: string, observe: (args: unknown[]) => void): void => {
+    const forward = wrapper[name];
+    if (forward === undefined) return;
+    wrapper[name] = (...args: unknown[]): unknown => {
+      observe(args);
+      return forward(...args);
+    };
+  };
+  // Legacy: onHeaders(statusCode, rawHeaders, resume, statusText); 1xx never reach it.
+  wrap('onHeaders', ([status, headers]) => {
+    if (typeof status === 'number') recordResponse(call, status, headers, null);
+  });
+  wrap('onError', ([error]) => recordFailure(call, error, null));
+  // New: onResponseStart(controller, statusCode, headers, statusMessage).
+  wrap('onResponseStart', ([, status, headers]) => {
+    if (typeof status === 'number') recordResponse(call, status, headers, null);
+  });
+  wrap('onResponseError', ([, error]) => recordFailure(call, error, null));
+  return wrapper as unknown as Handler;
+}
+
 /**
  * An undici interceptor that adds the current request's ID and trace headers to every request
  * dispatched through it (per the `OutboundOptions`: formats, `mode`, `propagateTo`,
@@ -53,7 +115,8 @@ function dispatchUrl(options: Dispatcher.DispatchOptions): URL | undefined {
  * hoptrace's headers injected; the caller's object is never changed. Headers the caller set win,
  * a stale copy of the current span's identity is replaced, and no header is sent twice. Because
  * the context is read per dispatch, keep-alive connections shared by many requests are fine.
- * Errors are undici's own, unchanged.
+ * Errors are undici's own, unchanged. With `observe`, each dispatch that got the headers is
+ * recorded when its response headers arrive or it fails (`remote` is `null`: undici hides it).
  *
  * @param options - See {@link OutboundOptions}. Bad options throw `HoptraceOptionsError` here.
  * @returns A `Dispatcher.DispatcherComposeInterceptor` (see undici's `Dispatcher.compose`).
@@ -81,6 +144,7 @@ export function hoptraceInterceptor(
   options?: OutboundOptions,
 ): Dispatcher.DispatcherComposeInterceptor {
   const outbound = createOutbound(options);
+  const observe = outbound.hoptrace.options.observe;
   // The context of each logical call, by its handler. A retry interceptor re-dispatches every
   // attempt with the same handler, from socket and timer callbacks whose async context is the
   // connection's, which may be another request's: the first dispatch's context is the call's.
@@ -88,9 +152,10 @@ export function hoptraceInterceptor(
   return function hoptraceInterceptor(dispatch: Dispatcher.Dispatch): Dispatcher.Dispatch {
     return function hoptraceDispatch(dispatchOptions, handler) {
       let headers: HeadersCopy | undefined;
+      let context: TraceContext | undefined;
       try {
         const remembered = contexts.get(handler);
-        const context =
+        context =
           remembered === undefined
             ? outbound.contextFor(() => dispatchUrl(dispatchOptions))
             : (remembered ?? undefined);
@@ -102,7 +167,17 @@ export function hoptraceInterceptor(
         headers = undefined;
       }
       if (headers === undefined) return dispatch(dispatchOptions, handler);
-      return dispatch({ ...dispatchOptions, headers }, handler);
+      if (observe === undefined || context === undefined) {
+        return dispatch({ ...dispatchOptions, headers }, handler);
+      }
+      const call = startClientCall(
+        observe,
+        outbound,
+        context,
+        headers,
+        dispatchUrl(dispatchOptions),
+      );
+      return dispatch({ ...dispatchOptions, headers }, observingHandler(handler, call));
     };
   };
 }

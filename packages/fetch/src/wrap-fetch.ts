@@ -1,4 +1,10 @@
-import { HoptraceOptionsError } from '@hoptrace/core';
+import { HoptraceOptionsError, type TraceContext } from '@hoptrace/core';
+import {
+  type ClientCall,
+  recordFailure,
+  recordResponse,
+  startClientCall,
+} from './client-observation.js';
 import { createOutbound, type OutboundOptions, parseUrl } from './outbound.js';
 
 /**
@@ -80,7 +86,9 @@ function copyHeaders(
  * changed. A `Request` input keeps its method and body. Headers the caller set win, and a stale
  * copy of the current span's identity is replaced, so no header is ever sent twice. A call that
  * gets no headers (outside a context with `outsideContext: 'skip'`, or a host `propagateTo`
- * excludes) is passed through with its arguments untouched. Errors and rejections are fetch's
+ * excludes) is passed through with its arguments untouched. With `observe`, each call that got
+ * the headers is recorded once its response headers arrive or it fails (see `client-observation`).
+ * Errors and rejections are fetch's
  * own, unchanged; the context is still active in the caller's `catch`.
  *
  * @param fetch - The fetch to wrap. Default: `globalThis.fetch`, read when `wrapFetch` is called.
@@ -118,19 +126,43 @@ export function wrapFetch(fetch?: FetchFunction, options?: OutboundOptions): Fet
   }
   const call = target as (...args: unknown[]) => Promise<unknown>;
   const outbound = createOutbound(options);
+  const observe = outbound.hoptrace.options.observe;
 
   function hoptraceFetch(...args: unknown[]): Promise<unknown> {
     const [input, init] = args as [unknown, FetchInit | undefined];
     let headers: Headers | Record<string, string> | undefined;
+    let context: TraceContext | undefined;
     try {
-      const context = outbound.contextFor(() => urlOf(input));
+      context = outbound.contextFor(() => urlOf(input));
       if (context !== undefined) headers = outbound.inject(context, copyHeaders(input, init));
     } catch {
       // Headers fetch itself would refuse (a bad name, a wrong shape): let fetch report them, as a
       // rejection, exactly as it would without hoptrace.
       headers = undefined;
     }
-    return headers === undefined ? call(...args) : call(input, { ...init, headers });
+    if (headers === undefined) return call(...args);
+    if (observe === undefined || context === undefined) return call(input, { ...init, headers });
+    const observed = startClientCall(observe, outbound, context, headers, urlOf(input));
+    return observeResponse(observed, call(input, { ...init, headers }));
   }
   return hoptraceFetch as unknown as FetchFunction;
+}
+
+/**
+ * The same outcome as `result`, recorded on the way: a response's status and request ID header, or
+ * the failure. fetch resolves once the response headers arrived, so that is what is timed.
+ */
+function observeResponse(observed: ClientCall, result: Promise<unknown>): Promise<unknown> {
+  if (typeof (result as Partial<Promise<unknown>> | null)?.then !== 'function') return result;
+  return result.then(
+    (response) => {
+      const { status, headers } = (response ?? {}) as { status?: unknown; headers?: unknown };
+      if (typeof status === 'number') recordResponse(observed, status, headers, null);
+      return response;
+    },
+    (error: unknown) => {
+      recordFailure(observed, error, null);
+      throw error;
+    },
+  );
 }

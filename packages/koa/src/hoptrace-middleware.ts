@@ -8,6 +8,12 @@ import type { Middleware } from 'koa';
 import type { HoptraceState } from './hoptrace-state.js';
 import { keepRequestIdOnErrors } from './keep-request-id-on-errors.js';
 
+/** The route pattern `@koa/router` (and koa-router) matched, read when the response is done. */
+function koaRoute(ctx: object): string | undefined {
+  const route: unknown = (ctx as { _matchedRoute?: unknown })._matchedRoute;
+  return typeof route === 'string' ? route : undefined;
+}
+
 /**
  * Koa middleware (Koa 2 and 3) that runs every request in its hoptrace trace context and puts
  * the request ID on every response. Register it first, so that every later middleware, body
@@ -45,7 +51,7 @@ export function hoptrace(options: HoptraceOptions = {}): Middleware<HoptraceStat
   const engine = createHoptrace(options);
   const headerName = engine.options.requestIdHeader;
   return async function hoptraceMiddleware(ctx, next) {
-    const context = openServerRequest(engine, ctx.req, ctx.res);
+    const context = openServerRequest(engine, ctx.req, ctx.res, koaRoute, ctx);
     ctx.state.requestId = context.requestId;
     ctx.state.hoptrace = context;
     keepRequestIdOnErrors(ctx, context, headerName);

@@ -1,0 +1,66 @@
+// The topology in per-call mode with observations on: every service logs one record per
+// request/response pair at each end, and `hoptrace topology` rebuilds the real service map from
+// those logs alone, load balancers included (they forward the per-call ID).
+
+import { runConcurrently } from '@hoptrace-example/kit/hop-tree.mjs';
+import { startTopology } from '@hoptrace-example/kit/topology.mjs';
+import { buildTopology } from 'hoptrace';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { get, incomingRequest } from './requests.mjs';
+
+let topology;
+beforeAll(async () => {
+  topology = await startTopology({
+    mode: 'child',
+    outboundRequestId: 'per-call',
+    observe: true,
+    loadBalancers: process.env.CI === 'true' ? 'required' : 'auto',
+  });
+});
+afterAll(() => topology?.stop());
+
+async function* asLines(records) {
+  for (const record of records) yield JSON.stringify(record);
+}
+
+it('gives every request/response pair its own ID, with the chain ID as correlation', async () => {
+  const answer = await get(`${topology.gatewayUrl}/checkout`, { 'x-request-id': 'chain-77' });
+  expect(answer.status).toBe(200);
+  expect(answer.requestId).toBe('chain-77');
+  const orders = answer.body.calls[0];
+  expect(orders.requestId).not.toBe('chain-77');
+  const lines = topology.logs.filter(
+    (line) => line.msg === 'request' && line.correlationId === 'chain-77',
+  );
+  expect(lines.length).toBeGreaterThanOrEqual(4);
+});
+
+it('rebuilds the service map from the observation records alone', async () => {
+  await runConcurrently(60, 10, (index) =>
+    get(`${topology.gatewayUrl}/checkout`, incomingRequest(index).headers),
+  );
+  // Records are written after each pair completes, off the request path.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const map = await buildTopology(asLines(topology.logs));
+  const edges = map.edges.map((edge) =>
+    edge.to.kind === 'service' ? `${edge.from} → ${edge.to.service}` : `${edge.from} → unobserved`,
+  );
+  const expected = [
+    'gateway → orders-1',
+    'gateway → orders-2',
+    'orders-1 → inventory',
+    'orders-2 → inventory',
+    'orders-1 → pricing',
+    'orders-2 → pricing',
+    'inventory → pricing',
+    'pricing → unobserved',
+  ];
+  expect(new Set(edges)).toEqual(new Set(expected));
+  // legacy calls pricing /cost without any header: pricing saw those calls with no client.
+  expect(map.serversWithoutClient.map((server) => server.service)).toContain('pricing');
+  const gatewayCalls = map.edges
+    .filter((edge) => edge.from === 'gateway')
+    .reduce((total, edge) => total + edge.calls, 0);
+  expect(gatewayCalls).toBeGreaterThanOrEqual(60);
+  for (const edge of map.edges) expect(edge.errors, `${edge.from}`).toBe(0);
+});
