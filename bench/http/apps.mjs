@@ -12,14 +12,24 @@ const floorId = (headers) => {
 const rTracerOptions = { useHeader: true, headerName: 'x-request-id', echoHeader: true };
 
 /**
+ * hoptrace's options per variant: `hoptrace-observe` turns observations on with an observer that
+ * only counts, to show what recording a ServerObservation per request costs (and, against
+ * `hoptrace`, that with it off nothing is paid).
+ */
+let observed = 0;
+function hoptraceOptions(variant) {
+  return variant === 'hoptrace-observe' ? { observe: () => observed++ } : {};
+}
+
+/**
  * The one middleware `variant` adds to an Express or Koa app, and how the handler then reads the
  * request ID; `undefined` for the bare app. `floor` is the framework's als-floor middleware.
  */
 async function middlewareVariant(framework, variant, floor) {
-  if (variant === 'hoptrace') {
+  if (variant === 'hoptrace' || variant === 'hoptrace-observe') {
     const { hoptrace } = await import(`@hoptrace/${framework}`);
     const { getRequestId } = await import('@hoptrace/core');
-    return { middleware: hoptrace(), read: () => getRequestId() };
+    return { middleware: hoptrace(hoptraceOptions(variant)), read: () => getRequestId() };
   }
   if (variant === 'cls-rtracer') {
     const { default: rTracer } = await import('cls-rtracer');
@@ -74,11 +84,12 @@ async function fastify(variant) {
   const { default: Fastify } = await import('fastify');
   let read = (request) => request.headers['x-request-id'] ?? 'none';
   let app;
-  if (variant === 'hoptrace') {
+  if (variant === 'hoptrace' || variant === 'hoptrace-observe') {
     const { hoptrace, hoptraceServerOptions } = await import('@hoptrace/fastify');
     const { getRequestId } = await import('@hoptrace/core');
-    app = Fastify({ ...hoptraceServerOptions() });
-    await app.register(hoptrace);
+    const options = hoptraceOptions(variant);
+    app = Fastify({ ...hoptraceServerOptions(options) });
+    await app.register(hoptrace, options);
     read = () => getRequestId();
   } else if (variant === 'cls-rtracer') {
     const { default: rTracer } = await import('cls-rtracer');

@@ -1,3 +1,5 @@
 import { packageTests } from '../../vitest.base.js';
 
-export default packageTests();
+// The integration and leak tests start real servers; on a loaded 2-core CI machine they take
+// many times their usual second.
+export default packageTests({ testTimeout: 30_000 });

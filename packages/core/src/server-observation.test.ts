@@ -1,15 +1,22 @@
-import { Agent, createServer, type Server } from 'node:http';
-import { connect } from 'node:net';
+import { createServer, type Server } from 'node:http';
 import { setImmediate as turn } from 'node:timers/promises';
-import { close, listen, send, sendRaw } from '@hoptrace/test-utils';
+import {
+  close,
+  disconnectBeforeAnswer,
+  firstRequestFields,
+  listen,
+  send,
+  sendOnOneSocket,
+  sendRaw,
+  TRACEPARENT,
+  waitForRecords,
+} from '@hoptrace/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHoptrace } from './create-hoptrace.js';
 import { hoptraceHandler, type RequestListener } from './handler.js';
 import type { Observation, ServerObservation } from './observation.js';
 import type { HoptraceOptions } from './options.js';
 import { openServerRequest, runServerRequest } from './server-request.js';
-
-const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 
 let server: Server | undefined;
 
@@ -21,13 +28,6 @@ afterEach(async () => {
 async function start(listener: RequestListener, options: HoptraceOptions): Promise<number> {
   server = createServer(hoptraceHandler(listener, options));
   return listen(server);
-}
-
-/** Records are handed over on a later turn: wait, a bounded number of turns, for `count`. */
-async function settle(records: readonly unknown[], count: number): Promise<void> {
-  for (let turns = 0; turns < 200 && records.length < count; turns++) await turn();
-  await turn();
-  await turn();
 }
 
 const answer: RequestListener = (request, response) => {
@@ -46,7 +46,7 @@ describe('server observations (hoptraceHandler)', () => {
       path: '/orders/7?expand=1',
       headers: { 'x-request-id': 'obs-1', traceparent: TRACEPARENT },
     });
-    await settle(records, 1);
+    await waitForRecords(records, 1);
     expect(response.status).toBe(200);
     expect(records).toHaveLength(1);
     const record = records[0] as ServerObservation;
@@ -54,15 +54,8 @@ describe('server observations (hoptraceHandler)', () => {
       hoptrace: 'server',
       service: 'orders-1',
       requestId: 'obs-1',
-      traceId: '0af7651916cd43dd8448eb211c80319c',
-      spanId: 'b7ad6b7169203331',
-      method: 'GET',
       route: '/orders/7',
-      status: 200,
-      local: { address: '127.0.0.1', port },
-      remote: { address: '127.0.0.1' },
-      httpVersion: '1.1',
-      reusedSocket: false,
+      ...firstRequestFields(port),
     });
     expect(record.remote?.port).toBeGreaterThan(0);
     expect(record.start).toBeGreaterThanOrEqual(before);
@@ -72,15 +65,8 @@ describe('server observations (hoptraceHandler)', () => {
   it('marks the second and third request of one keep-alive socket as reused', async () => {
     const records: ServerObservation[] = [];
     const port = await start(answer, { observe: (record) => records.push(record as never) });
-    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    try {
-      for (const id of ['ka-1', 'ka-2', 'ka-3']) {
-        await send(port, { agent, headers: { 'x-request-id': id } });
-      }
-    } finally {
-      agent.destroy();
-    }
-    await settle(records, 3);
+    await sendOnOneSocket(port, '/', ['ka-1', 'ka-2', 'ka-3']);
+    await waitForRecords(records, 3);
     expect(records.map((record) => [record.requestId, record.reusedSocket])).toEqual([
       ['ka-1', false],
       ['ka-2', true],
@@ -93,7 +79,7 @@ describe('server observations (hoptraceHandler)', () => {
     const records: ServerObservation[] = [];
     const port = await start(answer, { observe: (record) => records.push(record as never) });
     const response = await sendRaw(port, 'GET /old HTTP/1.0\r\nx-request-id: v10-1\r\n\r\n');
-    await settle(records, 1);
+    await waitForRecords(records, 1);
     expect(response.headers.get('x-request-id')).toEqual(['v10-1']);
     expect(records).toMatchObject([{ requestId: 'v10-1', httpVersion: '1.0', status: 200 }]);
   });
@@ -108,11 +94,8 @@ describe('server observations (hoptraceHandler)', () => {
     const port = await start(() => arrived(), {
       observe: (record) => records.push(record as never),
     });
-    const socket = connect(port, '127.0.0.1');
-    socket.write('GET /slow HTTP/1.1\r\nhost: x\r\nx-request-id: gone-1\r\n\r\n');
-    await arrival;
-    socket.destroy();
-    await settle(records, 1);
+    await disconnectBeforeAnswer(port, '/slow', 'gone-1', arrival);
+    await waitForRecords(records, 1);
     expect(records).toMatchObject([{ requestId: 'gone-1', route: '/slow', status: 0 }]);
   });
 
@@ -137,7 +120,7 @@ describe('server observations (hoptraceHandler)', () => {
       throw new Error('observer down');
     };
     expect(await run({ observe: throwing })).toEqual(await run({}));
-    await settle(calls, 5);
+    await waitForRecords(calls, 5);
     expect(calls).toHaveLength(5);
   });
 

@@ -33,7 +33,9 @@ afterAll(async () => {
 });
 
 describe('hoptraceHandler on a real server', () => {
-  it('keeps 2,000 interleaved requests (100 concurrent, random delays) apart', async () => {
+  it('keeps 2,000 interleaved requests (100 concurrent, random delays) apart', {
+    timeout: 60_000,
+  }, async () => {
     await assertNoLeaks({ port });
   });
 

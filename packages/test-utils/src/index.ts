@@ -29,5 +29,17 @@ export {
   runLeakTest,
   type SeenIds,
 } from './leak-test.js';
+export {
+  describeObservationCases,
+  disconnectBeforeAnswer,
+  firstRequestFields,
+  type ObservedApp,
+  type ObservedOptions,
+  type ObservedRecord,
+  type ObserveOption,
+  sendOnOneSocket,
+  TRACEPARENT,
+  waitForRecords,
+} from './observation-cases.js';
 export { type RawResponse, sendRaw } from './raw-request.js';
 export { type SlowRequest, sendSlowly } from './send-slowly.js';
