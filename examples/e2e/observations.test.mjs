@@ -29,18 +29,37 @@ it('gives every request/response pair its own ID, with the chain ID as correlati
   expect(answer.requestId).toBe('chain-77');
   const orders = answer.body.calls[0];
   expect(orders.requestId).not.toBe('chain-77');
-  const lines = topology.logs.filter(
-    (line) => line.msg === 'request' && line.correlationId === 'chain-77',
-  );
-  expect(lines.length).toBeGreaterThanOrEqual(4);
+  // orders, inventory and pricing (/price, and /cost behind inventory) log the chain's ID as their
+  // correlation ID. Each writes its line when its response finishes, so the last ones may still be
+  // on their way through the pipes when the gateway's answer is here.
+  const correlated = () =>
+    topology.logs.filter((line) => line.msg === 'request' && line.correlationId === 'chain-77');
+  const deadline = Date.now() + 5_000;
+  while (correlated().length < 4 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const lines = correlated();
+  expect(lines.map((line) => line.service.replace(/-\d$/, '')).sort()).toEqual([
+    'inventory',
+    'orders',
+    'pricing',
+    'pricing',
+  ]);
+  expect(new Set(lines.map((line) => line.requestId)).size).toBe(4);
 });
 
 it('rebuilds the service map from the observation records alone', async () => {
   await runConcurrently(60, 10, (index) =>
     get(`${topology.gatewayUrl}/checkout`, incomingRequest(index).headers),
   );
-  // Records are written after each pair completes, off the request path.
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  // Records are written after each pair completes, off the request path: wait (bounded) until
+  // the last pricing → legacy call of the run has been recorded too.
+  const recorded = (service) =>
+    topology.logs.filter((line) => line.hoptrace === 'client' && line.service === service).length;
+  const deadline = Date.now() + 10_000;
+  while ((recorded('gateway') < 61 || recorded('pricing') < 61) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   const map = await buildTopology(asLines(topology.logs));
   const edges = map.edges.map((edge) =>
     edge.to.kind === 'service' ? `${edge.from} → ${edge.to.service}` : `${edge.from} → unobserved`,
