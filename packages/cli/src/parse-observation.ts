@@ -69,7 +69,15 @@ function port(value: unknown): number | null | Invalid {
   return value;
 }
 
-function parseServer(record: JsonObject): ServerObservation | Invalid {
+/** The fields both ends of a pair carry. */
+interface CommonFields {
+  readonly service: string;
+  readonly requestId: string;
+  readonly start: number;
+  readonly durationMs: number;
+}
+
+function parseCommon(record: JsonObject): CommonFields | Invalid {
   const service = text(record, 'service', NAME_MAX_LENGTH);
   if (service instanceof Invalid) return service;
   const requestId = text(record, 'requestId', ID_MAX_LENGTH);
@@ -78,6 +86,13 @@ function parseServer(record: JsonObject): ServerObservation | Invalid {
   if (start instanceof Invalid) return start;
   const durationMs = time(record, 'durationMs');
   if (durationMs instanceof Invalid) return durationMs;
+  return { service, requestId, start, durationMs };
+}
+
+function parseServer(record: JsonObject): ServerObservation | Invalid {
+  const common = parseCommon(record);
+  if (common instanceof Invalid) return common;
+  const { service, requestId, start, durationMs } = common;
   const rawStatus = field(record, 'status');
   if (rawStatus === undefined) return MISSING;
   const answered = status(rawStatus);
@@ -86,14 +101,9 @@ function parseServer(record: JsonObject): ServerObservation | Invalid {
 }
 
 function parseClient(record: JsonObject): ClientObservation | Invalid {
-  const service = text(record, 'service', NAME_MAX_LENGTH);
-  if (service instanceof Invalid) return service;
-  const requestId = text(record, 'requestId', ID_MAX_LENGTH);
-  if (requestId instanceof Invalid) return requestId;
-  const start = time(record, 'start');
-  if (start instanceof Invalid) return start;
-  const durationMs = time(record, 'durationMs');
-  if (durationMs instanceof Invalid) return durationMs;
+  const common = parseCommon(record);
+  if (common instanceof Invalid) return common;
+  const { service, requestId, start, durationMs } = common;
   const echoedRequestId = optionalText(record, 'echoedRequestId', ID_MAX_LENGTH);
   if (echoedRequestId instanceof Invalid) return echoedRequestId;
   const matched = field(record, 'matched');
