@@ -24,6 +24,17 @@ export {
   tryGetContext,
 } from './context-storage.js';
 export { createHoptrace, type Hoptrace } from './create-hoptrace.js';
+export {
+  type DiagnosticCall,
+  DiagnosticHop,
+  diagnosticHopOf,
+  type HopSummary,
+} from './diagnostic-hop.js';
+export type {
+  DiagnosticsOptions,
+  DiagnosticsRequest,
+  ResolvedDiagnostics,
+} from './diagnostics-options.js';
 export { HoptraceOptionsError, NoActiveContextError } from './errors.js';
 export { type ExtractRequestInfo, extract, sameTrace } from './extract.js';
 export { hoptraceHandler, type RequestListener } from './handler.js';
@@ -81,6 +92,7 @@ export {
   type RequestIdGenerator,
 } from './request-id.js';
 export { isSampled, type Sampling } from './sampling.js';
+export { openDiagnostics } from './server-diagnostics.js';
 export { extractServerRequest, openServerRequest, runServerRequest } from './server-request.js';
 export type { TraceContext, TraceSource } from './trace-context.js';
 export {
@@ -97,4 +109,20 @@ export {
   type TracestateEntry,
   truncateTracestate,
 } from './tracestate.js';
+export {
+  DIAGNOSTICS_HEADER,
+  formatTrail,
+  printable,
+  readTrail,
+  TRAIL_HEADER,
+  TRAIL_MAX_CALLS,
+  TRAIL_MAX_DEPTH,
+  TRAIL_MAX_LENGTH,
+  type TrailCall,
+  type TrailHop,
+  type TrailMark,
+  type TrailRejection,
+  type TrailSent,
+} from './trail.js';
+export { formatTrailText, trailBreaks } from './trail-text.js';
 export { OT_SPAN_CONTEXT_MAX_LENGTH, parseOtSpanContext } from './x-ot-span-context.js';

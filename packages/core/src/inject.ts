@@ -7,6 +7,7 @@ import {
   parseB3Multi,
 } from './b3-multi.js';
 import { formatB3Single, parseB3Single } from './b3-single.js';
+import { diagnosticHopOf } from './diagnostic-hop.js';
 import { type HeaderTarget, headerTarget, type WritableHeaderCarrier } from './header-target.js';
 import { randomHexId } from './hex-id.js';
 import {
@@ -17,6 +18,7 @@ import {
 } from './options.js';
 import type { TraceContext } from './trace-context.js';
 import { formatTraceparent, parseTraceparent, TRACE_FLAG_SAMPLED } from './traceparent.js';
+import { DIAGNOSTICS_HEADER } from './trail.js';
 
 /**
  * The headers that together state one trace identity. A carrier that already has any of them
@@ -114,6 +116,9 @@ export function outboundPairsWith(
     const value = incoming[name];
     if (value !== undefined) pairs.push(name, value);
   }
+  // A diagnostic request (accepted by this service's adapter) takes its token downstream.
+  const diagnostic = diagnosticHopOf(context);
+  if (diagnostic !== undefined) pairs.push(DIAGNOSTICS_HEADER, diagnostic.token);
   if (span !== undefined) {
     writeSpan(pairs, span, context, options);
   } else if (writesIdentity && traceId !== undefined && spanId !== undefined) {

@@ -1,3 +1,8 @@
+import {
+  type DiagnosticsOptions,
+  type ResolvedDiagnostics,
+  resolveDiagnostics,
+} from './diagnostics-options.js';
 import { HoptraceOptionsError } from './errors.js';
 import type { HeaderCarrier } from './header-carrier.js';
 import {
@@ -124,6 +129,11 @@ export interface HoptraceOptions {
    * `forward` mode (today's behaviour) and `per-call` asks for an explicit name.
    */
   readonly correlationIdHeader?: string;
+  /**
+   * Diagnostic tracing for requests that carry `x-hoptrace-diag: <token>`: see
+   * {@link DiagnosticsOptions}. Off by default.
+   */
+  readonly diagnostics?: DiagnosticsOptions;
 }
 
 /**
@@ -167,6 +177,8 @@ export interface ResolvedOptions {
   readonly wantedShapes: Uint8Array;
   /** {@link HoptraceOptions.observe}, wrapped so it never throws or blocks; `undefined` when off. */
   readonly observe: ResolvedObserver | undefined;
+  /** {@link HoptraceOptions.diagnostics}, validated; `undefined` when off. */
+  readonly diagnostics: ResolvedDiagnostics | undefined;
 }
 
 const SHAPE_LENGTHS = 64;
@@ -248,6 +260,7 @@ const KNOWN_OPTIONS = new Set([
   'observe',
   'outboundRequestId',
   'correlationIdHeader',
+  'diagnostics',
 ]);
 
 function headerName(option: string, value: unknown): string {
@@ -406,6 +419,7 @@ export function resolveOptions(options: HoptraceOptions = {}): ResolvedOptions {
     forwardPrefixes,
   );
 
+  const observe = resolveObserver(options.observe);
   const resolved: ResolvedOptions = Object.freeze({
     requestIdHeader,
     generateRequestId: generator,
@@ -417,7 +431,8 @@ export function resolveOptions(options: HoptraceOptions = {}): ResolvedOptions {
     correlationIdHeader,
     forwardExact,
     forwardPrefixes,
-    observe: resolveObserver(options.observe),
+    observe,
+    diagnostics: resolveDiagnostics(options.diagnostics, observe?.service),
     wantedShapes: wantedShapes(
       [
         requestIdHeader,

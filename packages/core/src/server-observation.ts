@@ -29,6 +29,33 @@ function pathOf(url: string | undefined): string {
   return query === -1 ? url : url.slice(0, query);
 }
 
+/** The request target as the client sent it, also inside Express's mounted routers. */
+export function requestTarget(request: IncomingMessage): string | undefined {
+  // Express rewrites `request.url` inside mounted routers; `originalUrl` keeps what was asked.
+  const url = (request as IncomingMessage & { originalUrl?: unknown }).originalUrl;
+  return typeof url === 'string' ? url : request.url;
+}
+
+/**
+ * The route pattern the framework matched (`readRoute(routeSource)`), else the path of `target`
+ * without its query string. Never throws.
+ */
+export function routeOf<Source>(
+  target: string | undefined,
+  readRoute?: RouteReader<Source>,
+  routeSource?: Source,
+): string {
+  let route: string | undefined;
+  if (readRoute !== undefined) {
+    try {
+      route = readRoute(routeSource as Source);
+    } catch {
+      // A framework object in an odd state must not break the response.
+    }
+  }
+  return typeof route === 'string' && route !== '' ? route : pathOf(target);
+}
+
 /**
  * Records one `ServerObservation` (see `/tmp/observation-schema.md`, the format `hoptrace topology`
  * reads) for this request/response pair through `observer`, exactly once: when the response
@@ -73,23 +100,13 @@ export function observeServerRequest<Source>(
     reusedSocket = usedSockets.has(socket);
     if (!reusedSocket) usedSockets.add(socket);
   }
-  // Express rewrites `request.url` inside mounted routers; `originalUrl` keeps what was asked.
-  const url = (request as IncomingMessage & { originalUrl?: unknown }).originalUrl;
-  const target = typeof url === 'string' ? url : request.url;
+  const target = requestTarget(request);
   let recorded = false;
   const record = (): void => {
     if (recorded) return;
     recorded = true;
     response.removeListener('finish', record);
     response.removeListener('close', record);
-    let route: string | undefined;
-    if (readRoute !== undefined) {
-      try {
-        route = readRoute(routeSource as Source);
-      } catch {
-        // A framework object in an odd state must not break the response's 'finish'.
-      }
-    }
     observer.record({
       hoptrace: 'server',
       service: observer.service,
@@ -98,7 +115,7 @@ export function observeServerRequest<Source>(
       traceId: context.traceId,
       spanId: context.spanId,
       method: request.method ?? '',
-      route: typeof route === 'string' && route !== '' ? route : pathOf(target),
+      route: routeOf(target, readRoute, routeSource),
       // `close` before `finish`: the client went away. What was sent, if a status line was.
       status: response.writableFinished || response.headersSent ? response.statusCode : 0,
       local,

@@ -2,8 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bindEmitter } from './bind-emitter.js';
 import { runWithContext } from './context-storage.js';
 import type { Hoptrace } from './create-hoptrace.js';
+import { openDiagnostics } from './server-diagnostics.js';
 import { observeServerRequest, type RouteReader } from './server-observation.js';
 import type { TraceContext } from './trace-context.js';
+import { DIAGNOSTICS_HEADER } from './trail.js';
 
 /**
  * Reads the trace context of a Node server request, handing a `trustRequestId` function the peer
@@ -30,6 +32,9 @@ export function extractServerRequest(hoptrace: Hoptrace, request: IncomingMessag
  * request ID on its response right away, so that every answer carries it (404s, errors, responses
  * ended by other middleware). Never throws on request input.
  *
+ * It also strips `x-hoptrace-diag` and, with the `diagnostics` option on and the right token,
+ * returns this hop's trail in `x-hoptrace-trail` ({@link openDiagnostics}).
+ *
  * With the `observe` option set, it also records the pair's `ServerObservation` once the response
  * is done ({@link observeServerRequest}); `readRoute(routeSource)` then names the route pattern
  * the framework matched (default: the request's path). With it off, that costs one check.
@@ -55,9 +60,11 @@ export function openServerRequest<Source = undefined>(
 ): TraceContext {
   if (!response.headersSent)
     response.setHeader(hoptrace.options.requestIdHeader, context.requestId);
-  const observe = hoptrace.options.observe;
+  const { observe, diagnostics } = hoptrace.options;
   if (observe !== undefined)
     observeServerRequest(observe, context, request, response, readRoute, routeSource);
+  if (diagnostics !== undefined || request.headers[DIAGNOSTICS_HEADER] !== undefined)
+    openDiagnostics(diagnostics, context, request, response, readRoute, routeSource);
   return context;
 }
 

@@ -1,20 +1,29 @@
 import {
   type ClientObservation,
+  type DiagnosticCall,
+  diagnosticHopOf,
   type Endpoint,
   type FailureFlag,
+  type HeaderTarget,
   headerTarget,
+  isHexId,
+  parseB3Single,
+  parseTraceparent,
   type ResolvedObserver,
+  TRAIL_HEADER,
   type TraceContext,
   type WritableHeaderCarrier,
 } from '@hoptrace/core';
 import type { Outbound } from './outbound.js';
 
 /**
- * One outbound call being observed: what the request carried and when it left. Made by
- * {@link startClientCall}, finished once by {@link recordResponse} or {@link recordFailure}.
+ * One outbound call being recorded: what the request carried and when it left. Made by
+ * {@link startClientCall}, finished once by {@link recordResponse} or {@link recordFailure}, which
+ * hand it to the `observe` option's observer and, for a diagnostic request, to its hop's trail.
  */
 export interface ClientCall {
-  readonly observer: ResolvedObserver;
+  readonly observer: ResolvedObserver | undefined;
+  readonly diagnostic: DiagnosticCall | undefined;
   readonly requestIdHeader: string;
   readonly requestId: string;
   readonly correlationId: string | undefined;
@@ -77,30 +86,53 @@ export function socketEndpoint(socket: unknown): Endpoint | null {
   }
 }
 
+/** The trace and span ID a call carried, read back from the headers written. */
+function sentIdentity(target: HeaderTarget): { traceId: string | null; spanId: string | null } {
+  const traceparent = target.get('traceparent');
+  const w3c = traceparent === undefined ? undefined : parseTraceparent(traceparent);
+  if (w3c !== undefined) return { traceId: w3c.traceId, spanId: w3c.parentId };
+  const single = target.get('b3');
+  const b3 = single === undefined ? undefined : parseB3Single(single);
+  if (b3?.traceId !== undefined) return { traceId: b3.traceId, spanId: b3.spanId };
+  const traceId = target.get('x-b3-traceid');
+  const spanId = target.get('x-b3-spanid');
+  return {
+    traceId:
+      traceId !== undefined && (isHexId(traceId, 32) || isHexId(traceId, 16)) ? traceId : null,
+    spanId: spanId !== undefined && isHexId(spanId, 16) ? spanId : null,
+  };
+}
+
 /**
- * Starts observing a call that got hoptrace's headers. The request and correlation IDs are read
- * back from `sent`, the headers actually written: `per-call` mode minted a fresh ID there, and a
- * caller's own ID wins over ours. Call it only when `observer` is set, right before the call
- * leaves, so `start` and `durationMs` cover the call alone.
+ * Starts recording a call that got hoptrace's headers, when anything wants it: the `observe`
+ * option, or the diagnostic hop of `context`'s request (see core's `diagnosticHopOf`); otherwise
+ * returns `undefined` at the cost of one lookup. The request and correlation IDs are read back
+ * from `sent`, the headers actually written: `per-call` mode minted a fresh ID there, and a
+ * caller's own ID wins over ours. Call it right before the call leaves, so `start` and
+ * `durationMs` cover the call alone.
  *
  * @example
  * ```ts
- * const observe = outbound.hoptrace.options.observe;
- * const call = observe && startClientCall(observe, outbound, context, headers, url);
+ * const call = startClientCall(outbound, context, headers, url, 'GET');
+ * if (call !== undefined) promise.then((response) => recordResponse(call, response.status, response.headers, null));
  * ```
  */
 export function startClientCall(
-  observer: ResolvedObserver,
   outbound: Outbound,
   context: TraceContext,
   sent: WritableHeaderCarrier,
   url: URL | undefined,
-): ClientCall {
+  method: string,
+): ClientCall | undefined {
   const options = outbound.hoptrace.options;
+  const observer = options.observe;
+  const hop = diagnosticHopOf(context);
+  if (observer === undefined && hop === undefined) return undefined;
   let requestId: string | undefined;
   let correlationId: string | undefined;
+  let target: HeaderTarget | undefined;
   try {
-    const target = headerTarget(sent);
+    target = headerTarget(sent);
     requestId = target.get(options.requestIdHeader);
     if (options.correlationIdHeader !== undefined) {
       correlationId = target.get(options.correlationIdHeader);
@@ -108,8 +140,25 @@ export function startClientCall(
   } catch {
     // An odd carrier: the context still says what was meant to be sent.
   }
+  let diagnostic: DiagnosticCall | undefined;
+  if (hop !== undefined) {
+    let identity: { traceId: string | null; spanId: string | null } = {
+      traceId: null,
+      spanId: null,
+    };
+    try {
+      if (target !== undefined) identity = sentIdentity(target);
+    } catch {
+      // As above.
+    }
+    diagnostic = hop.startCall(method.toUpperCase(), url, {
+      requestId: requestId ?? context.requestId,
+      ...identity,
+    });
+  }
   return {
     observer,
+    diagnostic,
     requestIdHeader: options.requestIdHeader,
     requestId: requestId ?? context.requestId,
     correlationId: correlationId ?? context.correlationId,
@@ -237,15 +286,26 @@ export function failureFlag(error: unknown, reason?: unknown): FailureFlag {
   return 'UF';
 }
 
+function hostPort({ address, port }: Endpoint): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
 function write(
   call: ClientCall,
   status: number | null,
   echoedRequestId: string | null,
   failure: FailureFlag | null,
   remote: Endpoint | null,
+  trail?: string,
 ): void {
   if (call.done) return;
   call.done = true;
+  if (call.diagnostic !== undefined) {
+    const at = remote === null ? null : hostPort(remote);
+    if (failure !== null) call.diagnostic.failure(failure, at);
+    else if (status !== null) call.diagnostic.response(status, trail, at);
+  }
+  if (call.observer === undefined) return;
   const observation: ClientObservation = {
     hoptrace: 'client',
     service: call.observer.service,
@@ -281,7 +341,8 @@ export function recordResponse(
 ): void {
   try {
     const echoed = responseHeader(headers, call.requestIdHeader) ?? null;
-    write(call, status, echoed, null, remote);
+    const trail = call.diagnostic === undefined ? undefined : responseHeader(headers, TRAIL_HEADER);
+    write(call, status, echoed, null, remote, trail);
   } catch {
     // Observing must never change the call.
   }

@@ -15,6 +15,7 @@ import { createOutbound, type Outbound, type OutboundOptions, parseUrl } from '.
  */
 export interface AxiosRequestConfigLike {
   headers?: unknown;
+  method?: unknown;
 }
 
 /**
@@ -247,10 +248,10 @@ export function instrumentAxios(
     }
   };
 
-  const observe = outbound.hoptrace.options.observe;
   // The call each config started, for the response interceptor: axios hands the config it sent
-  // on as `response.config` and `error.config`.
-  const calls = observe === undefined ? undefined : new WeakMap<object, ClientCall>();
+  // on as `response.config` and `error.config`. Also without `observe`: any request may be a
+  // diagnostic one.
+  const calls = new WeakMap<object, ClientCall>();
 
   const inject = (config: AxiosRequestConfigLike, context: TraceContext): void => {
     const headers = config.headers;
@@ -275,13 +276,13 @@ export function instrumentAxios(
       const context = outbound.contextFor(() => targetUrl(config));
       if (context === undefined) return config;
       inject(config, context);
-      if (observe !== undefined && calls !== undefined) {
-        const written = config.headers;
-        const carrier = isAxiosHeaders(written)
-          ? axiosHeadersAdapter(written)
-          : (written as Record<string, string>);
-        calls.set(config, startClientCall(observe, outbound, context, carrier, targetUrl(config)));
-      }
+      const written = config.headers;
+      const carrier = isAxiosHeaders(written)
+        ? axiosHeadersAdapter(written)
+        : (written as Record<string, string>);
+      const method = typeof config.method === 'string' ? config.method : 'GET';
+      const call = startClientCall(outbound, context, carrier, targetUrl(config), method);
+      if (call !== undefined) calls.set(config, call);
     } catch {
       // Headers a caller's odd config makes unwritable: the call goes out as the caller built it.
     }
@@ -293,7 +294,7 @@ export function instrumentAxios(
   });
   const responses = instance.interceptors.response;
   let responseId: number | undefined;
-  if (calls !== undefined && responses !== undefined) {
+  if (responses !== undefined) {
     responseId = responses.use(
       <Response>(response: Response): Response => {
         const seen = response as AxiosResponseLike | undefined;

@@ -81,6 +81,7 @@ function hook(registry: OutboundHookRegistry): () => void {
 /** The part of undici's internal `Request` (6.x–8.x) the hook reads and writes. */
 interface UndiciRequestLike {
   readonly origin?: unknown;
+  readonly method?: unknown;
   readonly path?: unknown;
   /** A flat `[name, value, …]` array (undici ≥ 6.x); a `name: value\r\n` string in older ones. */
   readonly headers?: unknown;
@@ -317,7 +318,6 @@ const HTTP_ERROR_CHANNEL = 'http.client.request.error';
 function observeCalls(
   outbound: Outbound,
 ): Pick<OutboundInstallation, 'injectUndici' | 'injectClientRequest'> & { stop(): void } {
-  const observe = outbound.hoptrace.options.observe;
   const pending = new WeakMap<object, ClientCall>();
   const take = (message: unknown): [ClientCall, Record<string, unknown>] | undefined => {
     if (typeof message !== 'object' || message === null) return undefined;
@@ -355,23 +355,43 @@ function observeCalls(
     const request = found[1].request as { socket?: unknown };
     recordFailure(found[0], found[1].error, socketEndpoint(request.socket));
   };
-  subscribe(UNDICI_HEADERS_CHANNEL, onUndiciHeaders);
-  subscribe(UNDICI_ERROR_CHANNEL, onUndiciError);
-  subscribe(HTTP_RESPONSE_CHANNEL, onHttpResponse);
-  subscribe(HTTP_ERROR_CHANNEL, onHttpError);
+  // Subscribed on the first recorded call: without `observe`, only a diagnostic request records,
+  // and a service that never gets one never pays for the four subscribers.
+  let listening = false;
+  const listen = (): void => {
+    if (listening) return;
+    listening = true;
+    subscribe(UNDICI_HEADERS_CHANNEL, onUndiciHeaders);
+    subscribe(UNDICI_ERROR_CHANNEL, onUndiciError);
+    subscribe(HTTP_RESPONSE_CHANNEL, onHttpResponse);
+    subscribe(HTTP_ERROR_CHANNEL, onHttpError);
+  };
+  if (outbound.hoptrace.options.observe !== undefined) listen();
   return {
     injectUndici(candidate) {
       const written = injectUndici(outbound, candidate);
-      if (written === undefined || observe === undefined) return;
+      if (written === undefined) return;
       const request = candidate as UndiciRequestLike & object;
-      const url = undiciUrl(request);
-      pending.set(request, startClientCall(observe, outbound, written.context, written.sent, url));
+      const method = typeof request.method === 'string' ? request.method : 'GET';
+      const call = startClientCall(
+        outbound,
+        written.context,
+        written.sent,
+        undiciUrl(request),
+        method,
+      );
+      if (call === undefined) return;
+      listen();
+      pending.set(request, call);
     },
     injectClientRequest(candidate) {
       const request = candidate as ClientRequest;
       const context = injectClientRequest(outbound, request);
-      if (context === undefined || observe === undefined) return;
-      const call = startClientCall(observe, outbound, context, request, clientRequestUrl(request));
+      if (context === undefined) return;
+      const url = clientRequestUrl(request);
+      const call = startClientCall(outbound, context, request, url, request.method);
+      if (call === undefined) return;
+      listen();
       pending.set(request, call);
       // node:http reports a timeout as an event; the error that follows is the caller's destroy.
       request.once('timeout', () => {
@@ -379,6 +399,8 @@ function observeCalls(
       });
     },
     stop() {
+      if (!listening) return;
+      listening = false;
       unsubscribe(UNDICI_HEADERS_CHANNEL, onUndiciHeaders);
       unsubscribe(UNDICI_ERROR_CHANNEL, onUndiciError);
       unsubscribe(HTTP_RESPONSE_CHANNEL, onHttpResponse);
@@ -435,16 +457,9 @@ function observeCalls(
  */
 export function instrumentOutbound(options: OutboundOptions = {}): () => void {
   const outbound = createOutbound(options);
-  const observer =
-    outbound.hoptrace.options.observe === undefined ? undefined : observeCalls(outbound);
-  const installation: OutboundInstallation = observer ?? {
-    injectUndici: (request) => {
-      injectUndici(outbound, request);
-    },
-    injectClientRequest: (request) => {
-      injectClientRequest(outbound, request as ClientRequest);
-    },
-  };
+  // Every installation records: any request may be a diagnostic one (see `observeCalls`).
+  const observer = observeCalls(outbound);
+  const installation: OutboundInstallation = observer;
   const registry = hookRegistry();
   registry.installations.add(installation);
   if (registry.unhook === undefined) registry.unhook = hook(registry);
@@ -452,7 +467,7 @@ export function instrumentOutbound(options: OutboundOptions = {}): () => void {
   return () => {
     if (!installed) return;
     installed = false;
-    observer?.stop();
+    observer.stop();
     registry.installations.delete(installation);
     if (registry.installations.size > 0) return;
     const unhook = registry.unhook;

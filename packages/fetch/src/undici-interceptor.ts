@@ -144,7 +144,6 @@ export function hoptraceInterceptor(
   options?: OutboundOptions,
 ): Dispatcher.DispatcherComposeInterceptor {
   const outbound = createOutbound(options);
-  const observe = outbound.hoptrace.options.observe;
   // The context of each logical call, by its handler. A retry interceptor re-dispatches every
   // attempt with the same handler, from socket and timer callbacks whose async context is the
   // connection's, which may be another request's: the first dispatch's context is the call's.
@@ -166,17 +165,15 @@ export function hoptraceInterceptor(
         // Headers undici would refuse (a bad pair, a throwing iterator): undici reports them.
         headers = undefined;
       }
-      if (headers === undefined) return dispatch(dispatchOptions, handler);
-      if (observe === undefined || context === undefined) {
-        return dispatch({ ...dispatchOptions, headers }, handler);
-      }
+      if (headers === undefined || context === undefined) return dispatch(dispatchOptions, handler);
       const call = startClientCall(
-        observe,
         outbound,
         context,
         headers,
         dispatchUrl(dispatchOptions),
+        dispatchOptions.method,
       );
+      if (call === undefined) return dispatch({ ...dispatchOptions, headers }, handler);
       return dispatch({ ...dispatchOptions, headers }, observingHandler(handler, call));
     };
   };

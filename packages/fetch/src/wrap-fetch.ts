@@ -20,6 +20,7 @@ type HeadersInit = ConstructorParameters<typeof Headers>[0];
 /** The part of a `RequestInit` the wrapper reads; every other member is passed on as given. */
 interface FetchInit {
   readonly headers?: unknown;
+  readonly method?: unknown;
 }
 
 /** The part of a fetch `Request` the wrapper reads (Node's, undici's npm one, or a polyfill's). */
@@ -50,6 +51,12 @@ function urlOf(input: unknown): URL | undefined {
   // A URL from another realm or polyfill, which fetch stringifies too.
   const href: unknown = (input as { href?: unknown } | null | undefined)?.href;
   return typeof href === 'string' ? parseUrl(href) : undefined;
+}
+
+/** The method a fetch call uses: `init.method`, else the Request input's, else `GET`. */
+function methodOf(input: unknown, init: FetchInit | undefined): string {
+  if (typeof init?.method === 'string') return init.method;
+  return isRequestLike(input) ? input.method : 'GET';
 }
 
 /** A plain `{ name: value }` object, which fetch reads as a record (not Headers, not pairs). */
@@ -126,7 +133,6 @@ export function wrapFetch(fetch?: FetchFunction, options?: OutboundOptions): Fet
   }
   const call = target as (...args: unknown[]) => Promise<unknown>;
   const outbound = createOutbound(options);
-  const observe = outbound.hoptrace.options.observe;
 
   function hoptraceFetch(...args: unknown[]): Promise<unknown> {
     const [input, init] = args as [unknown, FetchInit | undefined];
@@ -140,9 +146,15 @@ export function wrapFetch(fetch?: FetchFunction, options?: OutboundOptions): Fet
       // rejection, exactly as it would without hoptrace.
       headers = undefined;
     }
-    if (headers === undefined) return call(...args);
-    if (observe === undefined || context === undefined) return call(input, { ...init, headers });
-    const observed = startClientCall(observe, outbound, context, headers, urlOf(input));
+    if (headers === undefined || context === undefined) return call(...args);
+    const observed = startClientCall(
+      outbound,
+      context,
+      headers,
+      urlOf(input),
+      methodOf(input, init),
+    );
+    if (observed === undefined) return call(input, { ...init, headers });
     return observeResponse(observed, call(input, { ...init, headers }));
   }
   return hoptraceFetch as unknown as FetchFunction;

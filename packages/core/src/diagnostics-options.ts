@@ -1,0 +1,123 @@
+import { HoptraceOptionsError } from './errors.js';
+import type { HeaderCarrier } from './header-carrier.js';
+import { TRAIL_MAX_LENGTH } from './trail.js';
+
+/** What `DiagnosticsOptions.allow` is given to decide on a request without the token. */
+export interface DiagnosticsRequest {
+  /** The request's headers. */
+  readonly headers: HeaderCarrier;
+  /** The peer address of the connection. */
+  readonly remoteAddress: string | undefined;
+  /** The framework's request object (Node's `IncomingMessage` for every adapter). */
+  readonly request: unknown;
+}
+
+/**
+ * Diagnostic tracing: a request carrying `x-hoptrace-diag: <token>` gets, in its response's
+ * `x-hoptrace-trail` header, a breadcrumb of every hop it went through (service, instance, route,
+ * status, duration, the IDs each hop saw and whether they arrived, every outbound call and what
+ * it returned), and the hop where the trace broke is marked. `hoptrace trace <url>` sends such a
+ * request and prints the tree. Like Linkerd's diagnostic tracing, but at the application level.
+ *
+ * Every service of the chain is configured with the same `token`: it is what a hop accepts, what
+ * it forwards downstream (only where the trace headers go: see `propagateTo`), and the key that
+ * signs its trail (HMAC-SHA256), so a hop without it can neither turn diagnostics on nor forge a
+ * trail. A request without the right token has the header stripped and gets nothing extra.
+ *
+ * @example
+ * ```ts
+ * app.use(hoptrace({ diagnostics: { token: process.env.HOPTRACE_DIAG_TOKEN, service: 'orders' } }));
+ * ```
+ */
+export interface DiagnosticsOptions {
+  /**
+   * The shared secret: 16 to 256 characters of `A-Z a-z 0-9 . _ ~ + / = -`. Required. Treat it
+   * as a credential: it travels in a request header between your services.
+   */
+  readonly token: string;
+  /**
+   * Also turns diagnostics on for a request that did not bring the token (e.g. from an operator's
+   * network). Default: only the token does. Should not throw; one that does counts as "no".
+   */
+  readonly allow?: (request: DiagnosticsRequest) => boolean;
+  /** The service name shown in breadcrumbs. Default: `observe`'s `service`, else none. */
+  readonly service?: string;
+  /**
+   * The longest `x-hoptrace-trail` this hop writes and reads, in characters. Default 8192, from
+   * 1024 to 65536. Proxies cap response headers (nginx `proxy_buffer_size`, 4 or 8 KiB by default;
+   * Node's clients 16 KiB in all): the deepest downstream trails are dropped first to fit.
+   */
+  readonly maxTrailLength?: number;
+}
+
+/** {@link DiagnosticsOptions} after validation. */
+export interface ResolvedDiagnostics {
+  readonly token: string;
+  readonly allow: ((request: DiagnosticsRequest) => boolean) | undefined;
+  readonly service: string | null;
+  readonly maxTrailLength: number;
+}
+
+const TOKEN = /^[A-Za-z0-9._~+/=-]{16,256}$/;
+const KNOWN = new Set(['token', 'allow', 'service', 'maxTrailLength']);
+
+/**
+ * Validates the `diagnostics` option; throws `HoptraceOptionsError` naming the bad member
+ * (`diagnostics.token`…). `service` defaults to `observeService`.
+ *
+ * @example
+ * ```ts
+ * resolveDiagnostics({ token: 'a-long-shared-secret' }, 'orders').service; // 'orders'
+ * ```
+ */
+export function resolveDiagnostics(
+  option: unknown,
+  observeService: string | undefined,
+): ResolvedDiagnostics | undefined {
+  if (option === undefined) return undefined;
+  if (typeof option !== 'object' || option === null || Array.isArray(option)) {
+    throw new HoptraceOptionsError('diagnostics', 'must be an object: { token, allow?, service? }');
+  }
+  for (const key of Object.keys(option)) {
+    if (!KNOWN.has(key)) {
+      throw new HoptraceOptionsError(
+        `diagnostics.${key}`,
+        `is not a diagnostics option (known: ${[...KNOWN].join(', ')})`,
+      );
+    }
+  }
+  const { token, allow, service, maxTrailLength } = option as Partial<
+    Record<keyof DiagnosticsOptions, unknown>
+  >;
+  if (typeof token !== 'string' || !TOKEN.test(token)) {
+    throw new HoptraceOptionsError(
+      'diagnostics.token',
+      'must be 16 to 256 characters of A-Z a-z 0-9 . _ ~ + / = -',
+    );
+  }
+  if (allow !== undefined && typeof allow !== 'function') {
+    throw new HoptraceOptionsError('diagnostics.allow', 'must be a function of the request');
+  }
+  if (
+    service !== undefined &&
+    (typeof service !== 'string' || service === '' || service.length > 256)
+  ) {
+    throw new HoptraceOptionsError(
+      'diagnostics.service',
+      'must be a non-empty string (≤ 256 chars)',
+    );
+  }
+  const length = maxTrailLength ?? TRAIL_MAX_LENGTH;
+  if (typeof length !== 'number' || !Number.isInteger(length) || length < 1024 || length > 65_536) {
+    throw new HoptraceOptionsError(
+      'diagnostics.maxTrailLength',
+      'must be an integer from 1024 to 65536',
+    );
+  }
+  return Object.freeze({
+    token,
+    allow: allow as ResolvedDiagnostics['allow'],
+    service: (service as string | undefined) ?? observeService ?? null,
+    maxTrailLength: length,
+  });
+}
