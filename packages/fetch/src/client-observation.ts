@@ -14,6 +14,7 @@ import {
   type TraceContext,
   type WritableHeaderCarrier,
 } from '@hoptrace/core';
+import { callKey, claimCall, takeClaim } from './call-claims.js';
 import type { Outbound } from './outbound.js';
 
 /**
@@ -36,6 +37,8 @@ export interface ClientCall {
   timedOut: boolean;
   /** Set once the record is written: a call is recorded once. */
   done: boolean;
+  /** Releases the client's claim on the call (see `call-claims`), once it is recorded. */
+  readonly release: (() => void) | undefined;
 }
 
 const DEFAULT_PORTS: Readonly<Record<string, number>> = {
@@ -109,7 +112,8 @@ function sentIdentity(target: HeaderTarget): { traceId: string | null; spanId: s
  * returns `undefined` at the cost of one lookup. The request and correlation IDs are read back
  * from `sent`, the headers actually written: `per-call` mode minted a fresh ID there, and a
  * caller's own ID wins over ours. Call it right before the call leaves, so `start` and
- * `durationMs` cover the call alone.
+ * `durationMs` cover the call alone. `by: 'hook'` (instrumentOutbound's hooks) returns `undefined`
+ * for a call a client (`by: 'client'`) already records.
  *
  * @example
  * ```ts
@@ -123,6 +127,7 @@ export function startClientCall(
   sent: WritableHeaderCarrier,
   url: URL | undefined,
   method: string,
+  by: 'client' | 'hook' = 'client',
 ): ClientCall | undefined {
   const options = outbound.hoptrace.options;
   const observer = options.observe;
@@ -140,6 +145,9 @@ export function startClientCall(
   } catch {
     // An odd carrier: the context still says what was meant to be sent.
   }
+  // A call a hoptrace client already records reaches instrumentOutbound's hooks too: once only.
+  const key = callKey(requestId ?? context.requestId, method, url);
+  if (by === 'hook' && takeClaim(context, key)) return undefined;
   let diagnostic: DiagnosticCall | undefined;
   if (hop !== undefined) {
     let identity: { traceId: string | null; spanId: string | null } = {
@@ -167,6 +175,7 @@ export function startClientCall(
     startedAt: performance.now(),
     timedOut: false,
     done: false,
+    release: by === 'client' ? claimCall(context, key) : undefined,
   };
 }
 
@@ -300,6 +309,7 @@ function write(
 ): void {
   if (call.done) return;
   call.done = true;
+  call.release?.();
   if (call.diagnostic !== undefined) {
     const at = remote === null ? null : hostPort(remote);
     if (failure !== null) call.diagnostic.failure(failure, at);

@@ -379,6 +379,7 @@ function observeCalls(
         written.sent,
         undiciUrl(request),
         method,
+        'hook',
       );
       if (call === undefined) return;
       listen();
@@ -389,7 +390,7 @@ function observeCalls(
       const context = injectClientRequest(outbound, request);
       if (context === undefined) return;
       const url = clientRequestUrl(request);
-      const call = startClientCall(outbound, context, request, url, request.method);
+      const call = startClientCall(outbound, context, request, url, request.method, 'hook');
       if (call === undefined) return;
       listen();
       pending.set(request, call);

@@ -1,7 +1,13 @@
 // Every client, alone and with instrumentOutbound installed at the same time (the zero-code hooks
 // then see a call the client already wrote into): each header arrives exactly once, and in child
 // mode every format names the same new span.
-import { extract, type HoptraceOptions, runWithContext } from '@hoptrace/core';
+import {
+  type ClientObservation,
+  extract,
+  type HoptraceOptions,
+  type Observation,
+  runWithContext,
+} from '@hoptrace/core';
 import { getJson, type HeaderSink, type SinkRequest, startHeaderSink } from '@hoptrace/test-utils';
 import axios from 'axios';
 import { Agent, request as undiciRequest } from 'undici';
@@ -103,4 +109,32 @@ describe.each(['forward', 'child'] as const)('%s mode', (mode) => {
     );
     expectOneIdentity(seen as SinkRequest, mode);
   });
+});
+
+describe('with observe, every call is observed once', () => {
+  let uninstall: (() => void) | undefined;
+  afterEach(() => {
+    uninstall?.();
+    uninstall = undefined;
+  });
+
+  it.each(Object.entries(clients))(
+    '%s + instrumentOutbound: one record per call',
+    async (_name, client) => {
+      const records: Observation[] = [];
+      const options: HoptraceOptions = { observe: (record) => records.push(record) };
+      uninstall = instrumentOutbound(options);
+      const context = extract(INCOMING, options);
+      await runWithContext(context, () =>
+        Promise.all([client(`${sink.origin}/a`, options), client(`${sink.origin}/a`, options)]),
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      const calls = records.filter(
+        (record): record is ClientObservation => record.hoptrace === 'client',
+      );
+      expect(calls).toHaveLength(2);
+      expect(calls.map((call) => call.status)).toEqual([200, 200]);
+    },
+  );
 });
