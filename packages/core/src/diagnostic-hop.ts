@@ -3,12 +3,11 @@ import { performance } from 'node:perf_hooks';
 import type { FailureFlag } from './observation.js';
 import type { TraceContext } from './trace-context.js';
 import {
+  judgeTrail,
   printable,
-  readTrail,
   TRAIL_MAX_CALLS,
   type TrailCall,
   type TrailHop,
-  type TrailMark,
   type TrailSent,
 } from './trail.js';
 
@@ -104,7 +103,7 @@ export class DiagnosticHop {
       response: (status, trail, remote) => {
         if (record.result !== undefined) return;
         record.result = {
-          ...this.#judge(sent, trail),
+          ...judgeTrail(sent, trail, this.token, this.maxTrailLength),
           status,
           remote,
           failure: null,
@@ -124,30 +123,6 @@ export class DiagnosticHop {
         };
       },
     };
-  }
-
-  /** What the trail a downstream hop returned says about the IDs it was sent. */
-  #judge(
-    sent: TrailSent,
-    trail: string | undefined,
-  ): { mark: TrailMark; reason: string | null; hop: TrailHop | null } {
-    if (trail === undefined) return { mark: 'not-instrumented', reason: null, hop: null };
-    const read = readTrail(trail, this.token, this.maxTrailLength);
-    if ('rejected' in read) return { mark: 'trail-rejected', reason: read.rejected, hop: null };
-    const { hop } = read;
-    if (sent.requestId !== null && hop.requestId !== sent.requestId) {
-      return { mark: 'trace-broken', reason: 'the request ID changed on the way', hop };
-    }
-    if (!hop.requestIdArrived) {
-      return { mark: 'trace-broken', reason: 'the request ID did not arrive', hop };
-    }
-    if (sent.traceId !== null && hop.traceId !== sent.traceId) {
-      const reason = hop.traceIdArrived
-        ? 'the trace ID changed on the way'
-        : 'the trace headers did not arrive';
-      return { mark: 'trace-broken', reason, hop };
-    }
-    return { mark: 'ok', reason: null, hop };
   }
 
   /** This hop's breadcrumb, with every call recorded so far (unfinished ones as `pending`). */

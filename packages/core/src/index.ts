@@ -112,6 +112,7 @@ export {
 export {
   DIAGNOSTICS_HEADER,
   formatTrail,
+  judgeTrail,
   printable,
   readTrail,
   TRAIL_HEADER,

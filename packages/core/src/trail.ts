@@ -204,6 +204,42 @@ export function readTrail(
   return hop === undefined ? { rejected: 'malformed' } : { hop };
 }
 
+/**
+ * What the trail a downstream hop returned (`trail`, the `x-hoptrace-trail` value, or
+ * `undefined` when the response had none) says about the call that carried `sent`: `ok`, or
+ * where and why the trace broke (see {@link TrailMark}). Used by every hop for its calls, and by
+ * `hoptrace trace` for the first one.
+ *
+ * @example
+ * ```ts
+ * judgeTrail({ requestId: 'abc', traceId: null, spanId: null }, undefined, token).mark; // 'not-instrumented'
+ * ```
+ */
+export function judgeTrail(
+  sent: TrailSent,
+  trail: string | undefined,
+  token: string,
+  maxLength: number = TRAIL_MAX_LENGTH,
+): { mark: TrailMark; reason: string | null; hop: TrailHop | null } {
+  if (trail === undefined) return { mark: 'not-instrumented', reason: null, hop: null };
+  const read = readTrail(trail, token, maxLength);
+  if ('rejected' in read) return { mark: 'trail-rejected', reason: read.rejected, hop: null };
+  const { hop } = read;
+  if (sent.requestId !== null && hop.requestId !== sent.requestId) {
+    return { mark: 'trace-broken', reason: 'the request ID changed on the way', hop };
+  }
+  if (!hop.requestIdArrived) {
+    return { mark: 'trace-broken', reason: 'the request ID did not arrive', hop };
+  }
+  if (sent.traceId !== null && hop.traceId !== sent.traceId) {
+    const reason = hop.traceIdArrived
+      ? 'the trace ID changed on the way'
+      : 'the trace headers did not arrive';
+    return { mark: 'trace-broken', reason, hop };
+  }
+  return { mark: 'ok', reason: null, hop };
+}
+
 type Fields = Readonly<Record<string, unknown>>;
 
 function isFields(value: unknown): value is Fields {
