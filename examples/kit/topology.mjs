@@ -27,6 +27,12 @@ const STOP_GRACE_MS = 3_000;
 const OUTPUT_TAIL_LINES = 20;
 /** Debian and most distributions install both load balancers in sbin, often not on a user's PATH. */
 const SBIN_DIRECTORIES = ['/usr/sbin', '/usr/local/sbin', '/sbin'];
+/**
+ * The environment variables that replace the search for a load balancer: a path to its binary,
+ * or `none` to run as if it were not installed (how the e2e tests' degraded path is tried on a
+ * machine that has both).
+ */
+const BINARY_VARIABLES = { nginx: 'HOPTRACE_EXAMPLES_NGINX', haproxy: 'HOPTRACE_EXAMPLES_HAPROXY' };
 
 /**
  * Every process any topology of this runner has started and not yet seen exit, and every temp
@@ -47,7 +53,9 @@ let hooksInstalled = false;
  *   request/response pair (HOPTRACE_OBSERVE=1), for `hoptrace topology`. Default false.
  * @param {'auto' | 'required'} [options.loadBalancers] `'auto'` (default) runs nginx and HAProxy
  *   when their binaries are found, and otherwise makes that hop a direct call (and logs so);
- *   `'required'` rejects when one is missing.
+ *   `'required'` rejects when one is missing. `HOPTRACE_EXAMPLES_NGINX` and
+ *   `HOPTRACE_EXAMPLES_HAPROXY` in the environment name the binaries instead of the search
+ *   (PATH, then sbin), or `none` to run as if that one were not installed.
  * @param {(line: string) => void} [options.log] receives one progress line per step. Default none.
  * @returns {Promise<Topology>}
  *
@@ -99,8 +107,9 @@ export async function startTopology(options = {}) {
   const binaries = { nginx: findBinary('nginx'), haproxy: findBinary('haproxy') };
   const missing = Object.keys(binaries).filter((name) => binaries[name] === null);
   if (missing.length > 0 && loadBalancers === 'required') {
+    const where = missing.map((name) => lookupOf(name)).join('; ');
     throw new Error(
-      `startTopology: loadBalancers is 'required' but ${missing.join(' and ')} ${missing.length > 1 ? 'were' : 'was'} not found on PATH or in ${SBIN_DIRECTORIES.join(', ')}. Install: ${INSTALL_COMMAND}`,
+      `startTopology: loadBalancers is 'required' but ${missing.join(' and ')} ${missing.length > 1 ? 'were' : 'was'} not found (${where}). Install: ${INSTALL_COMMAND}`,
     );
   }
 
@@ -560,7 +569,24 @@ function render(template, path, variables) {
   return text;
 }
 
+/**
+ * The path of load balancer `name`, or `null` when it is not there. `HOPTRACE_EXAMPLES_NGINX` /
+ * `HOPTRACE_EXAMPLES_HAPROXY` replace the search: a path (which must be executable), or `none`.
+ * Otherwise PATH, then the sbin directories.
+ */
 function findBinary(name) {
+  const override = process.env[BINARY_VARIABLES[name]];
+  if (override === 'none') return null;
+  if (override !== undefined && override !== '') {
+    try {
+      accessSync(override, constants.X_OK);
+    } catch {
+      throw new Error(
+        `startTopology: ${BINARY_VARIABLES[name]} must be the path of an executable ${name} or "none", got ${JSON.stringify(override)}`,
+      );
+    }
+    return override;
+  }
   const directories = [...(process.env.PATH ?? '').split(delimiter), ...SBIN_DIRECTORIES];
   for (const directory of directories) {
     if (directory === '') continue;
@@ -571,6 +597,14 @@ function findBinary(name) {
     } catch {}
   }
   return null;
+}
+
+/** Where `findBinary(name)` looked, for the error that names a missing load balancer. */
+function lookupOf(name) {
+  const variable = BINARY_VARIABLES[name];
+  return process.env[variable] === 'none'
+    ? `${variable}=none`
+    : `not on PATH or in ${SBIN_DIRECTORIES.join(', ')}`;
 }
 
 /** `host:port` of a base URL, as nginx's `server` and HAProxy's `server` lines want it. */

@@ -68,10 +68,12 @@ export {
   type Observation,
   type ObserveOptions,
   type Observer,
+  type ObserverClock,
   type ObserverStats,
   type ResolvedObserver,
   resolveObserver,
   type ServerObservation,
+  SLOW_OBSERVER_MS,
 } from './observation.js';
 export {
   ALL_FORMATS,

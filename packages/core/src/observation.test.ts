@@ -1,7 +1,15 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { performance } from 'node:perf_hooks';
+import { Writable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runWithContext, setContextFallback, tryGetContext } from './context-storage.js';
 import { HoptraceOptionsError } from './errors.js';
-import { type Observation, resolveObserver } from './observation.js';
+import { extract } from './extract.js';
+import { logFields } from './log-fields.js';
+import { type Observation, resolveObserver, SLOW_OBSERVER_MS } from './observation.js';
+import type { TraceContext } from './trace-context.js';
 
 const record = (requestId: string): Observation => ({
   hoptrace: 'client',
@@ -18,7 +26,20 @@ const record = (requestId: string): Observation => ({
   durationMs: 1,
 });
 
+const contextOf = (requestId: string, traceId: string): TraceContext =>
+  extract({ 'x-request-id': requestId, traceparent: `00-${traceId}-b7ad6b7169203331-01` });
+
+/** Waits for the promise callbacks an async observer's settling queued. */
+const settle = async (): Promise<void> => {
+  await nextTurn();
+  await nextTurn();
+};
+
 describe('resolveObserver', () => {
+  afterEach(() => {
+    setContextFallback(undefined);
+  });
+
   it('is off when not given', () => {
     expect(resolveObserver(undefined)).toBeUndefined();
   });
@@ -33,7 +54,7 @@ describe('resolveObserver', () => {
     expect(seen).toEqual([]);
     await nextTurn();
     expect(seen).toEqual(['a', 'b']);
-    expect(observer?.stats).toEqual({ delivered: 2, failed: 0 });
+    expect(observer?.stats).toEqual({ delivered: 2, failed: 0, slow: 0 });
   });
 
   it('takes a logger with info(object), and names the service', async () => {
@@ -55,7 +76,121 @@ describe('resolveObserver', () => {
     expect(() => observer?.record(record('d'))).not.toThrow();
     observer?.record(record('e'));
     await nextTurn();
-    expect(observer?.stats).toEqual({ delivered: 0, failed: 2 });
+    expect(observer?.stats).toEqual({ delivered: 0, failed: 2, slow: 0 });
+  });
+
+  it('delivers outside every request, so a logger mixin stamps no request on another request', async () => {
+    const seen: { requestId: string; current: unknown; fields: unknown }[] = [];
+    const observer = resolveObserver((observation: Observation) => {
+      seen.push({
+        requestId: observation.requestId,
+        current: tryGetContext(),
+        fields: logFields(),
+      });
+    });
+    // The first record schedules the batch: from inside request a's context.
+    runWithContext(contextOf('a', '0af7651916cd43dd8448eb211c80319c'), () =>
+      observer?.record(record('a')),
+    );
+    runWithContext(contextOf('b', '4bf92f3577b34da6a3ce929d0e0e4736'), () =>
+      observer?.record(record('b')),
+    );
+    await nextTurn();
+    expect(seen).toEqual([
+      { requestId: 'a', current: undefined, fields: {} },
+      { requestId: 'b', current: undefined, fields: {} },
+    ]);
+  });
+
+  it('gives a pino observer with mixin: logFields only the IDs each record carries', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    });
+    const observer = resolveObserver(pino({ mixin: logFields }, destination));
+    runWithContext(contextOf('a', '0af7651916cd43dd8448eb211c80319c'), () =>
+      observer?.record(record('a')),
+    );
+    runWithContext(contextOf('b', '4bf92f3577b34da6a3ce929d0e0e4736'), () =>
+      observer?.record(record('b')),
+    );
+    await nextTurn();
+    expect(lines.map((line) => [line.requestId, line.traceId, line.spanId])).toEqual([
+      ['a', undefined, undefined],
+      ['b', undefined, undefined],
+    ]);
+  });
+
+  it("delivers outside a foreign store too (OpenTelemetry's, read through the context fallback)", async () => {
+    const foreign = new AsyncLocalStorage<TraceContext>();
+    setContextFallback(() => foreign.getStore());
+    const seen: unknown[] = [];
+    const observer = resolveObserver(() => {
+      seen.push(tryGetContext());
+    });
+    foreign.run(contextOf('a', '0af7651916cd43dd8448eb211c80319c'), () =>
+      observer?.record(record('a')),
+    );
+    foreign.run(contextOf('b', '4bf92f3577b34da6a3ce929d0e0e4736'), () =>
+      observer?.record(record('b')),
+    );
+    await nextTurn();
+    expect(seen).toEqual([undefined, undefined]);
+  });
+
+  it('counts an async observer that rejects in failed, without an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const observer = resolveObserver(async (observation: Observation) => {
+        if (observation.requestId === 'bad') throw new Error('observer down');
+      });
+      observer?.record(record('bad'));
+      observer?.record(record('good'));
+      await nextTurn();
+      await settle();
+      expect(observer?.stats).toEqual({ delivered: 1, failed: 1, slow: 0 });
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it(`counts a call longer than ${SLOW_OBSERVER_MS} ms as slow, measured on the injected clock`, async () => {
+    let clock = 0;
+    const observer = resolveObserver(
+      (observation: Observation) => {
+        if (observation.requestId === 'slow') clock += SLOW_OBSERVER_MS + 1;
+        if (observation.requestId === 'slow and failing') {
+          clock += SLOW_OBSERVER_MS * 2;
+          throw new Error('observer down');
+        }
+        if (observation.requestId === 'at the threshold') clock += SLOW_OBSERVER_MS;
+      },
+      () => clock,
+    );
+    for (const id of ['fast', 'slow', 'slow and failing', 'at the threshold']) {
+      observer?.record(record(id));
+    }
+    await nextTurn();
+    expect(observer?.stats).toEqual({ delivered: 3, failed: 1, slow: 2 });
+  });
+
+  it('counts an observer that blocks the event loop as slow, on the real clock', async () => {
+    const observer = resolveObserver(() => {
+      // Busy-waits four times the threshold: the measured time can only be longer.
+      const until = performance.now() + SLOW_OBSERVER_MS * 4;
+      while (performance.now() < until) {}
+    });
+    observer?.record(record('blocking'));
+    await nextTurn();
+    expect(observer?.stats).toEqual({ delivered: 1, failed: 0, slow: 1 });
   });
 
   it.each([

@@ -1,3 +1,6 @@
+import { AsyncResource } from 'node:async_hooks';
+import { performance } from 'node:perf_hooks';
+import { contextStorage } from './context-storage.js';
 import { HoptraceOptionsError } from './errors.js';
 
 /** Envoy's response flags for a call that got no response: see {@link ClientObservation.failure}. */
@@ -82,10 +85,26 @@ export interface ObserveOptions {
   readonly service?: string;
 }
 
-/** How many observations were delivered, and how many an observer threw on. */
+/**
+ * How long, in milliseconds, one observer call may take before it is counted in
+ * {@link ObserverStats.slow}. 50 ms: far above what a logger writing one line takes (well under
+ * a millisecond), and long enough that every request waiting on the event loop meanwhile
+ * notices it.
+ */
+export const SLOW_OBSERVER_MS = 50;
+
+/** What happened to the observations handed to the observer. */
 export interface ObserverStats {
+  /** Observer calls that returned, or whose returned promise fulfilled. */
   delivered: number;
+  /** Observer calls that threw, or whose returned promise rejected. */
   failed: number;
+  /**
+   * Observer calls that held the event loop longer than {@link SLOW_OBSERVER_MS}, whether they
+   * then succeeded or failed (so also counted in `delivered` or `failed`). The time measured is
+   * the synchronous call: an async observer's wait for its promise delays nothing.
+   */
+  slow: number;
 }
 
 /** The resolved form of the `observe` option: a call that never throws and never blocks. */
@@ -95,6 +114,27 @@ export interface ResolvedObserver {
   record(observation: Observation): void;
   /** Counts, for tests and diagnostics. */
   readonly stats: Readonly<ObserverStats>;
+}
+
+/** A clock in milliseconds, for {@link resolveObserver}'s `now`; `performance.now` by default. */
+export type ObserverClock = () => number;
+
+/**
+ * The async context observations are delivered in: the one this module was loaded in, with
+ * hoptrace's own store emptied. Without it the batch would run in the context of whichever
+ * request recorded first, and an observer that reads the current request (pino with
+ * `mixin: logFields`) would stamp that request's IDs on every other request's record. An
+ * AsyncResource rather than only `contextStorage().exit()`: it also leaves every other
+ * AsyncLocalStorage (OpenTelemetry's, which the context fallback reads) as it was at load time.
+ */
+const outsideRequests = contextStorage().exit(() => new AsyncResource('hoptrace.observe'));
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 function isObserver(value: unknown): value is Observer {
@@ -108,16 +148,28 @@ function isObserver(value: unknown): value is Observer {
 
 /**
  * Validates the `observe` option and wraps it: records are queued and handed over in a batch on
- * the next turn of the event loop (`setImmediate`), each in its own try/catch, so an observer
- * that throws or is slow never changes a response and never delays one. Throwing observers are
- * counted in `stats.failed`.
+ * the next turn of the event loop (`setImmediate`), outside any request's async context (the
+ * observer's `tryGetContext()` and `logFields()` see no request, so a logger's mixin cannot stamp
+ * one request's IDs on another's record). Each call is in its own try/catch, so an observer never
+ * changes a response and never delays one. An observer that throws, or returns a promise that
+ * rejects, is counted in `stats.failed` (never an unhandled rejection); one whose call takes
+ * longer than {@link SLOW_OBSERVER_MS} is counted in `stats.slow`.
+ *
+ * @param option - The `observe` option: a function, a logger with `info(object)`, or
+ *   `{ observer, service }`.
+ * @param now - The clock `stats.slow` is measured with; `performance.now()` by default. For
+ *   tests.
+ * @throws {@link HoptraceOptionsError} when `option` is none of those.
  *
  * @example
  * ```ts
  * const observer = resolveObserver(pino()); // or (record) => records.push(record)
  * ```
  */
-export function resolveObserver(option: unknown): ResolvedObserver | undefined {
+export function resolveObserver(
+  option: unknown,
+  now: ObserverClock = () => performance.now(),
+): ResolvedObserver | undefined {
   if (option === undefined) return undefined;
   let observer: unknown = option;
   let service: string | undefined;
@@ -139,25 +191,40 @@ export function resolveObserver(option: unknown): ResolvedObserver | undefined {
     typeof observer === 'function'
       ? observer
       : (observation) => (observer as { info: (record: Observation) => unknown }).info(observation);
-  const stats: ObserverStats = { delivered: 0, failed: 0 };
+  const stats: ObserverStats = { delivered: 0, failed: 0, slow: 0 };
+  const fulfilled = (): void => {
+    stats.delivered++;
+  };
+  const rejected = (): void => {
+    stats.failed++;
+  };
   let queue: Observation[] = [];
+  const deliverOne = (observation: Observation): void => {
+    const started = now();
+    try {
+      const returned = deliver(observation);
+      // Promise.resolve adopts the thenable and catches a `then` that throws, so an async
+      // observer's rejection is counted here and never reaches 'unhandledRejection'.
+      if (isThenable(returned)) Promise.resolve(returned).then(fulfilled, rejected);
+      else stats.delivered++;
+    } catch {
+      stats.failed++;
+    }
+    if (now() - started > SLOW_OBSERVER_MS) stats.slow++;
+  };
   const flush = (): void => {
     const batch = queue;
     queue = [];
-    for (const observation of batch) {
-      try {
-        deliver(observation);
-        stats.delivered++;
-      } catch {
-        stats.failed++;
-      }
-    }
+    for (const observation of batch) deliverOne(observation);
+  };
+  const flushOutsideRequests = (): void => {
+    outsideRequests.runInAsyncScope(flush);
   };
   return Object.freeze({
     service,
     stats,
     record(observation: Observation): void {
-      if (queue.length === 0) setImmediate(flush);
+      if (queue.length === 0) setImmediate(flushOutsideRequests);
       queue.push(observation);
     },
   });

@@ -139,7 +139,7 @@ describe('server observations (hoptraceHandler)', () => {
     await send(port);
     const stats = hoptrace.options.observe?.stats;
     for (let turns = 0; turns < 200 && (stats?.failed ?? 0) < 2; turns++) await turn();
-    expect(stats).toEqual({ delivered: 0, failed: 2 });
+    expect(stats).toEqual({ delivered: 0, failed: 2, slow: 0 });
   });
 
   it('adds its finish and close listeners only when observe is set', async () => {

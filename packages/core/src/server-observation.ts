@@ -57,10 +57,11 @@ export function routeOf<Source>(
 }
 
 /**
- * Records one `ServerObservation` (see `/tmp/observation-schema.md`, the format `hoptrace topology`
- * reads) for this request/response pair through `observer`, exactly once: when the response
- * finishes (`finish`), or when the connection closes before it did (`close`; `status` is then 0
- * if no status line was sent). The observer gets it later, off the request's path
+ * Records one `ServerObservation` (each field is documented on that type, in `observation.ts`;
+ * the JSON line format `hoptrace topology` reads is in packages/cli/README.md, "Record format")
+ * for this request/response pair through `observer`, exactly once: when the response finishes
+ * (`finish`), or when the connection closes before it did (`close`; `status` is then 0 if no
+ * status line was sent). The observer gets it later, off the request's path
  * (`ResolvedObserver.record`).
  *
  * Everything the socket can tell (addresses, whether it carried an earlier request) is read now,
