@@ -45,3 +45,4 @@ export type {
   TopologyEdge,
   TopologyPeer,
 } from './topology.js';
+export { runTraceCommand, TRACE_HELP } from './trace-command.js';

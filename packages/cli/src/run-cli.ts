@@ -1,12 +1,15 @@
 import type { CliIo } from './cli-io.js';
 import { writeOut } from './cli-io.js';
 import { runTopologyCommand } from './topology-command.js';
+import { runTraceCommand } from './trace-command.js';
 
 /** `hoptrace --help`. */
 export const HELP = `Usage: hoptrace <command> [options]
 
 Commands:
   topology <file...|->   the service-to-service map from hoptrace observation records
+  trace <url>            send one diagnostic request and print every hop, marking where the
+                         trace broke
 
 Options:
   -h, --help             this help ("hoptrace topology --help" for the command's)
@@ -28,6 +31,8 @@ export async function runCli(args: readonly string[], io: CliIo, version: string
   switch (command) {
     case 'topology':
       return runTopologyCommand(rest, io);
+    case 'trace':
+      return runTraceCommand(rest, io);
     case '-h':
     case '--help':
     case 'help':

@@ -2,29 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chunksOf, memoryIo } from '../test/memory-io.js';
 import { clientLine, serverLine, T0 } from '../test/records.js';
-import type { CliIo } from './cli-io.js';
 import { runTopologyCommand } from './topology-command.js';
-
-async function* chunksOf(...chunks: string[]): AsyncGenerator<string> {
-  for (const chunk of chunks) yield chunk;
-}
-
-function memoryIo(stdin: AsyncIterable<string> = chunksOf()) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdin,
-    stdout: {
-      write(text, callback) {
-        out.push(text);
-        callback();
-      },
-    },
-    stderr: { write: (text: string) => err.push(text) },
-  };
-  return { io, stdout: () => out.join(''), stderr: () => err.join('') };
-}
 
 let directory = '';
 let gateway = '';

@@ -1,9 +1,12 @@
 // The built `hoptrace` binary end to end: a real process, real files and pipes, exit codes.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hoptraceHandler } from '@hoptrace/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientLine, pinoLine, serverLine, T0 } from './records.js';
 
@@ -138,5 +141,28 @@ describe('hoptrace (the built binary)', () => {
     const version = await run(['--version']);
     expect(version.code).toBe(0);
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('traces a diagnostic request through a hoptrace server, exit 0', async () => {
+    const token = 'binary-diagnostics-token';
+    const server = createServer(
+      hoptraceHandler(
+        (_request, response) => {
+          response.end('ok');
+        },
+        { diagnostics: { token, service: 'solo' } },
+      ),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const result = await run(['trace', `http://127.0.0.1:${port}/x`, '--token', token]);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('● solo');
+      expect(result.stdout).toContain('✓ the trace is unbroken');
+    } finally {
+      server.close();
+    }
   });
 });
