@@ -6,7 +6,8 @@ const OUTBOUND_IDS = new Set(['forward', 'per-call']);
 
 /**
  * Reads `HOST`, `PORT`, `SERVICE_NAME`, `HOPTRACE_MODE`, `HOPTRACE_OUTBOUND_ID` (`forward` or
- * `per-call`), `HOPTRACE_OBSERVE` (`1`: log an observation record per request/response pair) and
+ * `per-call`), `HOPTRACE_OBSERVE` (`1`: log an observation record per request/response pair),
+ * `HOPTRACE_DIAG_TOKEN` (the diagnostics token: `hoptrace trace` works when it is set) and
  * the downstream base URLs named in
  * `urlNames` (e.g. `['ORDERS_URL']`). A missing or invalid value ends the process with a message
  * naming the variable: a service that cannot reach its downstreams should fail at start, not on
@@ -16,7 +17,7 @@ const OUTBOUND_IDS = new Set(['forward', 'per-call']);
  * @param {string[]} [urlNames] the environment variables holding its downstream base URLs
  * @returns {{ service: string, instance: string, host: string, port: number,
  *   mode: 'child' | 'forward', outboundRequestId: 'forward' | 'per-call', observe: boolean,
- *   urls: Record<string, string> }}
+ *   diagnosticsToken: string | undefined, urls: Record<string, string> }}
  */
 export function readConfig(service, urlNames = [], environment = process.env) {
   const fail = (message) => {
@@ -42,6 +43,11 @@ export function readConfig(service, urlNames = [], environment = process.env) {
     );
   }
   const observe = environment.HOPTRACE_OBSERVE === '1';
+  // Diagnostic tracing (hoptrace trace): on when the shared token is given.
+  const diagnosticsToken = environment.HOPTRACE_DIAG_TOKEN || undefined;
+  if (diagnosticsToken !== undefined && !/^[A-Za-z0-9._~+/=-]{16,256}$/.test(diagnosticsToken)) {
+    fail('HOPTRACE_DIAG_TOKEN must be 16 to 256 characters of A-Z a-z 0-9 . _ ~ + / = -');
+  }
 
   const urls = {};
   for (const name of urlNames) {
@@ -61,14 +67,16 @@ export function readConfig(service, urlNames = [], environment = process.env) {
     mode,
     outboundRequestId,
     observe,
+    diagnosticsToken,
     urls,
   };
 }
 
 /**
  * The hoptrace options every service passes to its adapter and its outbound client: the mode, the
- * outbound request ID policy, and, with observations on, the service's logger as the observer
- * (its records are JSON lines beside the request logs, which `hoptrace topology` reads).
+ * outbound request ID policy, with observations on the service's logger as the observer (its
+ * records are JSON lines beside the request logs, which `hoptrace topology` reads), and with a
+ * diagnostics token the diagnostic trail (`hoptrace trace`), naming the instance.
  *
  * @param {ReturnType<typeof readConfig>} config
  * @param {{ info(record: object): unknown }} logger
@@ -78,5 +86,9 @@ export function hoptraceOptions(config, logger) {
     mode: config.mode,
     outboundRequestId: config.outboundRequestId,
     observe: config.observe ? { observer: logger, service: config.instance } : undefined,
+    diagnostics:
+      config.diagnosticsToken === undefined
+        ? undefined
+        : { token: config.diagnosticsToken, service: config.instance },
   };
 }

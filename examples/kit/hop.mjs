@@ -1,4 +1,6 @@
 import { getContext } from '@hoptrace/core';
+import { failureFlag } from '@hoptrace/fetch';
+import { noteResponseFlag } from './response-flags.mjs';
 
 /** How long a service waits for a downstream answer before it answers 502 itself. */
 export const DOWNSTREAM_TIMEOUT_MS = 10_000;
@@ -37,6 +39,7 @@ export function hop(config, calls = [], error = undefined) {
 export async function callDownstream(logger, target, send) {
   let answer;
   let error;
+  let responseFlag;
   try {
     const { status, text } = await send();
     answer = parseHop(text);
@@ -44,8 +47,11 @@ export async function callDownstream(logger, target, send) {
     else if (answer === undefined) error = `${target} answered something other than a hop`;
   } catch (thrown) {
     error = describeError(thrown);
+    // No answer at all: classified as Envoy would (UF refused, UT timeout, UC reset, DC aborted).
+    responseFlag = failureFlag(thrown);
+    noteResponseFlag(responseFlag);
   }
-  if (error !== undefined) logger.error({ target, error }, 'downstream failed');
+  if (error !== undefined) logger.error({ target, error, responseFlag }, 'downstream failed');
   // A failed call still has its place in the tree: the downstream's own hop when it sent one
   // (its error says what went wrong further down), otherwise a stand-in naming the target.
   return { target, hop: answer ?? { service: target, error }, error };

@@ -1,5 +1,6 @@
 import { logFields } from '@hoptrace/core';
 import pino from 'pino';
+import { responseFlags } from './response-flags.mjs';
 
 /**
  * One JSON object per line on stdout. `mixin: logFields` adds the current request's
@@ -14,9 +15,16 @@ export function createLogger(config) {
   });
 }
 
-/** The one line per handled request, written once the response has finished. */
+/**
+ * The one line per handled request, written once the response has finished; `responseFlags` lists
+ * the Envoy flags of its calls that got no answer (UF, UT, UC, DC), when there were any.
+ */
 export function logRequest(logger, method, url, status) {
-  logger.info({ method, path: pathOf(url), status }, 'request');
+  const flags = responseFlags();
+  logger.info(
+    { method, path: pathOf(url), status, ...(flags === undefined ? {} : { responseFlags: flags }) },
+    'request',
+  );
 }
 
 /**

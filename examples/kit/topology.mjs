@@ -5,6 +5,7 @@
 //   client → gateway → nginx → orders-1 | orders-2 ─┬→ HAProxy → inventory → pricing /cost
 //                                                    └→ pricing /price → legacy → pricing /cost
 import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { accessSync, closeSync, constants, openSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { get as httpGet } from 'node:http';
@@ -56,6 +57,9 @@ let hooksInstalled = false;
  *   `'required'` rejects when one is missing. `HOPTRACE_EXAMPLES_NGINX` and
  *   `HOPTRACE_EXAMPLES_HAPROXY` in the environment name the binaries instead of the search
  *   (PATH, then sbin), or `none` to run as if that one were not installed.
+ * @param {string} [options.diagnosticsToken] HOPTRACE_DIAG_TOKEN of every service, which turns
+ *   diagnostic tracing on (`hoptrace trace`). Default: a random one per run, on the handle as
+ *   `diagnosticsToken`.
  * @param {(line: string) => void} [options.log] receives one progress line per step. Default none.
  * @returns {Promise<Topology>}
  *
@@ -86,6 +90,8 @@ export async function startTopology(options = {}) {
     outboundRequestId = 'forward',
     observe = false,
     loadBalancers = 'auto',
+    // Diagnostic tracing is on in every run: `hoptrace trace --token <this>` follows a request.
+    diagnosticsToken = randomBytes(24).toString('base64url'),
     log = () => {},
   } = options;
   if (mode !== 'child' && mode !== 'forward') {
@@ -116,6 +122,7 @@ export async function startTopology(options = {}) {
   const topology = new TopologyRun(mode, log, {
     HOPTRACE_OUTBOUND_ID: outboundRequestId,
     HOPTRACE_OBSERVE: observe === true ? '1' : '0',
+    HOPTRACE_DIAG_TOKEN: diagnosticsToken,
   });
   try {
     await topology.start(binaries);
@@ -447,6 +454,7 @@ class TopologyRun {
       haproxyUrl: this.urls.haproxy ?? null,
       urls: { ...this.urls },
       mode: this.mode,
+      diagnosticsToken: this.serviceEnvironment.HOPTRACE_DIAG_TOKEN,
       loadBalancers: { ...this.loadBalancers },
       logs: this.logs,
       loadBalancerLogs: this.loadBalancerLogs,
