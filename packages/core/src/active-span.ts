@@ -78,7 +78,18 @@ export function setActiveSpanSource(source: ActiveSpanSource | undefined): void 
   holder.current = source;
 }
 
-/** The source registered now, or `undefined`. */
+/**
+ * The source registered now, or `undefined`: one property read, so outbound clients can tell
+ * whether a tracer is bridged (and its instrumentations may write headers of their own on the
+ * same call) before doing any work for it.
+ *
+ * @example
+ * ```ts
+ * if (currentActiveSpanSource() !== undefined) {
+ *   // a tracer bridge (bridgeOpenTelemetry) is active
+ * }
+ * ```
+ */
 export function currentActiveSpanSource(): ActiveSpanSource | undefined {
   return holder.current;
 }
@@ -87,6 +98,12 @@ export function currentActiveSpanSource(): ActiveSpanSource | undefined {
  * The active local span, or `undefined` when no source is registered (one property read), the
  * source has none, throws, or reports IDs that are not valid: what goes on the wire must pass the
  * same checks as what hoptrace reads.
+ *
+ * @example
+ * ```ts
+ * const span = activeSpan(); // with bridgeOpenTelemetry(), inside an OTel span: its IDs
+ * span?.spanId; // '00f067aa0ba902b7'
+ * ```
  */
 export function activeSpan(): ActiveSpan | undefined {
   const source = holder.current;

@@ -6,6 +6,12 @@
  * @packageDocumentation
  */
 
+export {
+  type ActiveSpan,
+  type ActiveSpanSource,
+  activeSpan,
+  currentActiveSpanSource,
+} from './active-span.js';
 export type { B3Context, B3Identity, B3SamplingOnly } from './b3-context.js';
 export {
   B3_MULTI_HEADER_NAMES,

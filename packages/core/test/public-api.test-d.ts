@@ -1,8 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
+  type ActiveSpan,
+  type ActiveSpanSource,
+  activeSpan,
   type B3Context,
   createHoptrace,
+  currentActiveSpanSource,
   extract,
   getContext,
   getRequestId,
@@ -64,6 +68,15 @@ describe('public types', () => {
     expectTypeOf(tryGetContext()).toEqualTypeOf<TraceContext | undefined>();
     expectTypeOf(getRequestId()).toEqualTypeOf<string | undefined>();
     expectTypeOf(runWithContext({} as TraceContext, () => 42)).toEqualTypeOf<number>();
+  });
+
+  it('the active span of a bridged tracer, read-only', () => {
+    expectTypeOf(activeSpan()).toEqualTypeOf<ActiveSpan | undefined>();
+    expectTypeOf(currentActiveSpanSource()).toEqualTypeOf<ActiveSpanSource | undefined>();
+    expectTypeOf<ActiveSpan['tracestate']>().toEqualTypeOf<string | undefined>();
+    const span = {} as ActiveSpan;
+    // @ts-expect-error the span is immutable
+    span.spanId = 'x';
   });
 
   it('codecs are pure parse/format pairs', () => {

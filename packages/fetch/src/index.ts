@@ -5,12 +5,12 @@
  * @packageDocumentation
  */
 
+export { failureFlag } from './client-observation.js';
 export {
   type AxiosInstanceLike,
   type AxiosRequestConfigLike,
   instrumentAxios,
 } from './instrument-axios.js';
-export { failureFlag } from './client-observation.js';
 export { instrumentOutbound } from './instrument-outbound.js';
 export { createOutbound, type Outbound, type OutboundOptions } from './outbound.js';
 export { type HostPattern, type HostPolicy, hostPolicy, type PropagateTo } from './propagate-to.js';

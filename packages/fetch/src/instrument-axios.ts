@@ -7,6 +7,7 @@ import {
   startClientCall,
 } from './client-observation.js';
 import { createOutbound, type Outbound, type OutboundOptions, parseUrl } from './outbound.js';
+import { settleBesideTracer, singleValuedHeaders } from './tracer-hook.js';
 
 /**
  * The part of an axios request config the interceptor reads: its headers. axios 1.x hands
@@ -205,6 +206,9 @@ function recordAxiosResponse(call: ClientCall, response: AxiosResponseLike): voi
  *   inside the caller's `instance.get()` and reads the caller's context. axios builds
  *   `config.headers` afresh for each request, so `instance.defaults.headers` is never written.
  * - A failing call (503, ECONNREFUSED) rejects with axios' own error, unchanged.
+ * - Beside OpenTelemetry's http and undici instrumentations, with `bridgeOpenTelemetry()`: the
+ *   call leaves with one trace identity, the client span OTel opened for it, and hoptrace's
+ *   request ID, with either adapter (see `settleBesideTracer`).
  * - With `observe`, a response interceptor also records each call that got the headers, after
  *   axios settled it (the body read, so `durationMs` includes it); `remote` comes from the http
  *   adapter's socket.
@@ -236,6 +240,10 @@ export function instrumentAxios(
 ): () => void {
   const outbound = createOutbound(options);
   const idHeader = outbound.hoptrace.options.requestIdHeader;
+  // Beside a bridged tracer, its http or undici instrumentation writes its own identity over or
+  // after ours (which adapter a call takes is axios' choice: both are settled).
+  const singleValued = singleValuedHeaders(outbound.hoptrace.options);
+  settleBesideTracer(singleValued, true);
   const ownIds =
     outbound.hoptrace.options.outboundRequestId === 'per-call' ? new OwnRequestIds() : undefined;
 
@@ -276,6 +284,7 @@ export function instrumentAxios(
       const context = outbound.contextFor(() => targetUrl(config));
       if (context === undefined) return config;
       inject(config, context);
+      settleBesideTracer(singleValued, true);
       const written = config.headers;
       const carrier = isAxiosHeaders(written)
         ? axiosHeadersAdapter(written)

@@ -1,7 +1,6 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
-import type { TraceContext } from '@hoptrace/core';
-import { parseB3Single, parseTraceparent, TRACE_IDENTITY_HEADERS } from '@hoptrace/core';
+import { activeSpan, currentActiveSpanSource, type TraceContext } from '@hoptrace/core';
 import {
   type ClientCall,
   recordFailure,
@@ -11,6 +10,12 @@ import {
 } from './client-observation.js';
 import { clientRequestUrl, hookClientRequests } from './node-http-hook.js';
 import { createOutbound, type Outbound, type OutboundOptions } from './outbound.js';
+import {
+  settleAppendedHeaders,
+  settleClientRequest,
+  settleUndiciRequest,
+} from './settle-identity.js';
+import { singleValuedHeaders } from './tracer-hook.js';
 
 /** Published by every undici (Node's bundled copy and npm 6–8) as each request is built. */
 const UNDICI_REQUEST_CREATE_CHANNEL = 'undici:request:create';
@@ -105,6 +110,7 @@ function undiciUrl(request: UndiciRequestLike): URL | undefined {
  */
 function injectUndici(
   outbound: Outbound,
+  singleValued: ReadonlySet<string>,
   candidate: unknown,
 ): { context: TraceContext; sent: string[] } | undefined {
   if (typeof candidate !== 'object' || candidate === null) return undefined;
@@ -113,9 +119,13 @@ function injectUndici(
   if (!Array.isArray(headers) && typeof headers !== 'string') return undefined;
   const context = outbound.contextFor(() => undiciUrl(request));
   if (context === undefined) return undefined;
+  // A tracer's undici subscriber that ran before this one may have appended its identity over
+  // the caller's (or wrapFetch's): one is left, the tracer's. With a tracer bridged, one that runs
+  // after this hook is caught too, through the request's addHeader.
+  if (currentActiveSpanSource() !== undefined) settleUndiciRequest(request, singleValued);
+  else if (Array.isArray(headers)) settleAppendedHeaders(headers, singleValued);
   if (Array.isArray(headers)) {
     // The array undici sends from: written in place, replacing rather than appending.
-    settleAppendedHeaders(headers, outbound.hoptrace.options.requestIdHeader);
     outbound.inject(context, headers as string[]);
     return { context, sent: headers as string[] };
   }
@@ -134,157 +144,6 @@ function injectUndici(
   return { context, sent: merged };
 }
 
-/** A trace identity as a comparable key: 32-hex trace ID (64-bit B3 zero-padded), span ID. */
-type SpanKey = string;
-
-function spanKey(traceId: string, spanId: string): SpanKey {
-  return `${traceId.toLowerCase().padStart(32, '0')}-${spanId.toLowerCase()}`;
-}
-
-/** One header of the list, with where it is. */
-interface Entry {
-  readonly index: number;
-  readonly name: string;
-  readonly value: string;
-}
-
-/**
- * The entries of the last block one writer appended: walking back from the end, until a name
- * repeats. What an earlier writer put before it (the caller, `wrapFetch`) is not in it.
- */
-function lastBlock(entries: readonly Entry[]): Entry[] {
-  const block: Entry[] = [];
-  const names = new Set<string>();
-  for (let position = entries.length - 1; position >= 0; position--) {
-    const entry = entries[position] as Entry;
-    if (names.has(entry.name)) break;
-    names.add(entry.name);
-    block.unshift(entry);
-  }
-  return block;
-}
-
-function blockValue(block: readonly Entry[], name: string): string | undefined {
-  return block.find((entry) => entry.name === name)?.value;
-}
-
-/** The span each format's last block names, with the index that block ends at. */
-function formatSpans(byFormat: {
-  readonly w3c: readonly Entry[];
-  readonly b3: readonly Entry[];
-  readonly multi: readonly Entry[];
-}): { key: SpanKey | undefined; keep: readonly Entry[]; end: number }[] {
-  const spans: { key: SpanKey | undefined; keep: readonly Entry[]; end: number }[] = [];
-  // A tracestate belongs to the traceparent before it: one left of an earlier writer is not ours.
-  const w3c = lastBlock(byFormat.w3c);
-  while (w3c[0] !== undefined && w3c[0].name !== 'traceparent') w3c.shift();
-  const traceparent = blockValue(w3c, 'traceparent');
-  if (traceparent !== undefined) {
-    const parsed = parseTraceparent(traceparent);
-    spans.push({
-      key: parsed === undefined ? undefined : spanKey(parsed.traceId, parsed.parentId),
-      keep: w3c,
-      end: w3c[w3c.length - 1]?.index ?? -1,
-    });
-  }
-  const single = byFormat.b3[byFormat.b3.length - 1];
-  if (single !== undefined) {
-    const parsed = parseB3Single(single.value);
-    spans.push({
-      key: parsed?.traceId === undefined ? undefined : spanKey(parsed.traceId, parsed.spanId),
-      keep: [single],
-      end: single.index,
-    });
-  }
-  const multi = lastBlock(byFormat.multi);
-  const traceId = blockValue(multi, 'x-b3-traceid');
-  const spanId = blockValue(multi, 'x-b3-spanid');
-  if (multi.length > 0) {
-    spans.push({
-      key: traceId === undefined || spanId === undefined ? undefined : spanKey(traceId, spanId),
-      keep: multi,
-      end: multi[multi.length - 1]?.index ?? -1,
-    });
-  }
-  return spans;
-}
-
-/**
- * Another `undici:request:create` subscriber that ran before this one can have appended
- * propagation headers the request already had. OpenTelemetry's undici instrumentation does: it
- * `addHeader`s its client span's identity without looking (open-telemetry/opentelemetry-js-contrib
- * #3711), so a call through `wrapFetch` or `hoptraceInterceptor` leaves with two `traceparent`
- * (or two `b3`, `x-b3-*`, `baggage`) lines, or with a `b3` naming another span than `traceparent`.
- *
- * When the list repeats one of these headers, or its formats name different spans, the identity
- * appended last wins: it is the client span that subscriber opened for this very call, the one
- * the next hop must name as its parent. Each format's earlier lines, and every format that
- * names another span, are removed; `baggage`, `x-ot-span-context` and the request ID header keep
- * their last line. A list with one consistent identity is left as is.
- */
-function settleAppendedHeaders(headers: unknown[], requestIdHeader: string): void {
-  const byFormat: { w3c: Entry[]; b3: Entry[]; multi: Entry[] } = { w3c: [], b3: [], multi: [] };
-  const others: Entry[] = [];
-  let repeated = false;
-  const seen = new Set<string>();
-  for (let index = 0; index + 1 < headers.length; index += 2) {
-    const raw = headers[index];
-    const value = headers[index + 1];
-    if (typeof raw !== 'string' || typeof value !== 'string') continue;
-    const name = raw.toLowerCase();
-    let list: Entry[] | undefined;
-    if (name === 'traceparent' || name === 'tracestate') list = byFormat.w3c;
-    else if (name === 'b3') list = byFormat.b3;
-    else if (name.startsWith('x-b3-') && TRACE_IDENTITY.has(name)) list = byFormat.multi;
-    else if (name === requestIdHeader || name === 'baggage' || name === 'x-ot-span-context')
-      list = others;
-    if (list === undefined) continue;
-    if (seen.has(name)) repeated = true;
-    seen.add(name);
-    list.push({ index, name, value });
-  }
-  const spans = formatSpans(byFormat);
-  const keys = new Set<SpanKey>();
-  for (const span of spans) if (span.key !== undefined) keys.add(span.key);
-  if (!repeated && keys.size <= 1) return;
-
-  // The winner is the format naming a span whose last block ends last: the latest writer's.
-  let winner: SpanKey | undefined;
-  let latest = -1;
-  for (const span of spans) {
-    if (span.key !== undefined && span.end > latest) {
-      latest = span.end;
-      winner = span.key;
-    }
-  }
-  const drop = new Set<number>();
-  if (winner !== undefined) {
-    const kept = new Set<number>();
-    for (const span of spans) {
-      if (span.key !== winner) continue;
-      for (const entry of span.keep) kept.add(entry.index);
-    }
-    for (const entry of [...byFormat.w3c, ...byFormat.b3, ...byFormat.multi]) {
-      if (!kept.has(entry.index)) drop.add(entry.index);
-    }
-  }
-  const last = new Map<string, number>();
-  for (const entry of others) last.set(entry.name, entry.index);
-  for (const entry of others) if (last.get(entry.name) !== entry.index) drop.add(entry.index);
-  if (drop.size === 0) return;
-
-  let write = 0;
-  for (let index = 0; index < headers.length; index += 2) {
-    if (drop.has(index)) continue;
-    headers[write] = headers[index];
-    headers[write + 1] = headers[index + 1];
-    write += 2;
-  }
-  headers.length = write;
-}
-
-const TRACE_IDENTITY = new Set(TRACE_IDENTITY_HEADERS);
-
 function parseHeaderString(headers: string): string[] {
   const raw: string[] = [];
   for (const line of headers.split('\r\n')) {
@@ -299,7 +158,13 @@ function injectClientRequest(outbound: Outbound, request: ClientRequest): TraceC
   // Headers passed as an array, or `Expect: 100-continue`, are already serialized: too late.
   if (request.headersSent) return undefined;
   const context = outbound.contextFor(() => clientRequestUrl(request));
-  if (context !== undefined) outbound.inject(context, request);
+  if (context === undefined) return undefined;
+  // A tracer's http instrumentation builds the request inside its client span, after writing
+  // that span's headers over some of those an earlier client (axios) gave it: the formats that
+  // name another span go, and ours then completes the tracer's identity.
+  const span = currentActiveSpanSource() === undefined ? undefined : activeSpan();
+  if (span !== undefined) settleClientRequest(request, span);
+  outbound.inject(context, request);
   return context;
 }
 
@@ -317,6 +182,7 @@ const HTTP_ERROR_CHANNEL = 'http.client.request.error';
  */
 function observeCalls(
   outbound: Outbound,
+  singleValued: ReadonlySet<string>,
 ): Pick<OutboundInstallation, 'injectUndici' | 'injectClientRequest'> & { stop(): void } {
   const pending = new WeakMap<object, ClientCall>();
   const take = (message: unknown): [ClientCall, Record<string, unknown>] | undefined => {
@@ -369,7 +235,7 @@ function observeCalls(
   if (outbound.hoptrace.options.observe !== undefined) listen();
   return {
     injectUndici(candidate) {
-      const written = injectUndici(outbound, candidate);
+      const written = injectUndici(outbound, singleValued, candidate);
       if (written === undefined) return;
       const request = candidate as UndiciRequestLike & object;
       const method = typeof request.method === 'string' ? request.method : 'GET';
@@ -427,10 +293,12 @@ function observeCalls(
  * Headers the caller set win (see `callerHeaders`), nothing is appended twice, and a hook never
  * throws into the call: a failing request reaches the caller unchanged.
  *
- * Beside OpenTelemetry: install it after the OTel SDK has registered its undici instrumentation.
- * Subscribers run in subscription order, so this hook then sees the client span identity OTel
- * appended and leaves only that one (see `settleAppendedHeaders`); installed before, it cannot
- * undo what OTel appends after it.
+ * Beside OpenTelemetry, with `bridgeOpenTelemetry()`: each call carries one trace identity, the
+ * client span OTel's undici or http instrumentation opened for it, plus the request ID, whether
+ * this is installed before or after the OTel SDK. OTel appends its headers without looking;
+ * this hook removes every other copy, also when OTel's subscriber runs after it (see
+ * `settleUndiciRequest`, `settleClientRequest`). Without the bridge, an OTel undici subscriber
+ * that runs before this one is settled the same way, one that runs after it is not.
  *
  * With `observe`, each call that got the headers is recorded when undici publishes
  * `undici:request:headers`/`undici:request:error` or `node:http` publishes
@@ -458,8 +326,9 @@ function observeCalls(
  */
 export function instrumentOutbound(options: OutboundOptions = {}): () => void {
   const outbound = createOutbound(options);
+  const singleValued = new Set(singleValuedHeaders(outbound.hoptrace.options));
   // Every installation records: any request may be a diagnostic one (see `observeCalls`).
-  const observer = observeCalls(outbound);
+  const observer = observeCalls(outbound, singleValued);
   const installation: OutboundInstallation = observer;
   const registry = hookRegistry();
   registry.installations.add(installation);

@@ -9,6 +9,7 @@ import {
   startClientCall,
 } from './client-observation.js';
 import { createOutbound, type OutboundOptions, parseUrl } from './outbound.js';
+import { settleBesideTracer, singleValuedHeaders } from './tracer-hook.js';
 
 /** The headers of a dispatch, copied into a form core's `injectHeaders` writes into. */
 type HeadersCopy = Record<string, string | string[] | undefined> | string[];
@@ -117,6 +118,9 @@ function observingHandler(handler: Handler, call: ClientCall): Handler {
  * the context is read per dispatch, keep-alive connections shared by many requests are fine.
  * Errors are undici's own, unchanged. With `observe`, each dispatch that got the headers is
  * recorded when its response headers arrive or it fails (`remote` is `null`: undici hides it).
+ * Beside OpenTelemetry's undici instrumentation, with `bridgeOpenTelemetry()`: the request leaves
+ * with one trace identity, the client span OTel opened for it, and hoptrace's request ID (see
+ * `settleBesideTracer`).
  *
  * @param options - See {@link OutboundOptions}. Bad options throw `HoptraceOptionsError` here.
  * @returns A `Dispatcher.DispatcherComposeInterceptor` (see undici's `Dispatcher.compose`).
@@ -144,6 +148,9 @@ export function hoptraceInterceptor(
   options?: OutboundOptions,
 ): Dispatcher.DispatcherComposeInterceptor {
   const outbound = createOutbound(options);
+  // Beside a bridged tracer, its undici instrumentation appends its own identity to each call.
+  const singleValued = singleValuedHeaders(outbound.hoptrace.options);
+  settleBesideTracer(singleValued, false);
   // The context of each logical call, by its handler. A retry interceptor re-dispatches every
   // attempt with the same handler, from socket and timer callbacks whose async context is the
   // connection's, which may be another request's: the first dispatch's context is the call's.
@@ -160,7 +167,10 @@ export function hoptraceInterceptor(
             : (remembered ?? undefined);
         if (remembered === undefined) contexts.set(handler, context ?? null);
         headers = context === undefined ? undefined : copyHeaders(dispatchOptions.headers);
-        if (context !== undefined && headers !== undefined) outbound.inject(context, headers);
+        if (context !== undefined && headers !== undefined) {
+          outbound.inject(context, headers);
+          settleBesideTracer(singleValued, false);
+        }
       } catch {
         // Headers undici would refuse (a bad pair, a throwing iterator): undici reports them.
         headers = undefined;

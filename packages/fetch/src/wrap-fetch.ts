@@ -6,6 +6,7 @@ import {
   startClientCall,
 } from './client-observation.js';
 import { createOutbound, type OutboundOptions, parseUrl } from './outbound.js';
+import { settleBesideTracer, singleValuedHeaders } from './tracer-hook.js';
 
 /**
  * Any fetch-shaped function: Node's global `fetch`, undici's npm `fetch`, or a test double. The
@@ -98,6 +99,11 @@ function copyHeaders(
  * Errors and rejections are fetch's
  * own, unchanged; the context is still active in the caller's `catch`.
  *
+ * Beside OpenTelemetry's undici instrumentation, with `bridgeOpenTelemetry()`: the call leaves
+ * with one trace identity, the client span OTel opened for it, and hoptrace's request ID (a
+ * shared `undici:request:create` hook removes the copy OTel appends over ours; see
+ * `settleBesideTracer`).
+ *
  * @param fetch - The fetch to wrap. Default: `globalThis.fetch`, read when `wrapFetch` is called.
  *   undici's npm `fetch` works too and keeps its own types.
  * @param options - See {@link OutboundOptions}. Bad options throw `HoptraceOptionsError` here.
@@ -133,6 +139,9 @@ export function wrapFetch(fetch?: FetchFunction, options?: OutboundOptions): Fet
   }
   const call = target as (...args: unknown[]) => Promise<unknown>;
   const outbound = createOutbound(options);
+  // Beside a bridged tracer, its undici instrumentation appends its own identity to each call.
+  const singleValued = singleValuedHeaders(outbound.hoptrace.options);
+  settleBesideTracer(singleValued, false);
 
   function hoptraceFetch(...args: unknown[]): Promise<unknown> {
     const [input, init] = args as [unknown, FetchInit | undefined];
@@ -140,7 +149,10 @@ export function wrapFetch(fetch?: FetchFunction, options?: OutboundOptions): Fet
     let context: TraceContext | undefined;
     try {
       context = outbound.contextFor(() => urlOf(input));
-      if (context !== undefined) headers = outbound.inject(context, copyHeaders(input, init));
+      if (context !== undefined) {
+        headers = outbound.inject(context, copyHeaders(input, init));
+        settleBesideTracer(singleValued, false);
+      }
     } catch {
       // Headers fetch itself would refuse (a bad name, a wrong shape): let fetch report them, as a
       // rejection, exactly as it would without hoptrace.

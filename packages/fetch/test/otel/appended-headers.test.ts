@@ -1,12 +1,15 @@
-// instrumentOutbound's undici hook after another `undici:request:create` subscriber that appends
+// hoptrace's undici hooks beside another `undici:request:create` subscriber that appends
 // propagation headers without looking, as OpenTelemetry's undici instrumentation does
 // (open-telemetry/opentelemetry-js-contrib#3711). Here a stand-in appender, in this process: the
-// rule under test is "the identity appended last wins, whole; nothing is left twice".
+// rule under test is "the identity appended last wins, whole; nothing is left twice", whether the
+// appender runs before hoptrace's hooks or (with a tracer bridged) after them.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { extract, runWithContext } from '@hoptrace/core';
+import { bridgeOpenTelemetry } from '@hoptrace/core/otel';
 import { type HeaderSink, startHeaderSink } from '@hoptrace/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instrumentOutbound } from '../../src/instrument-outbound.js';
+import { removeTracerHooks } from '../../src/tracer-hook.js';
 import { wrapFetch } from '../../src/wrap-fetch.js';
 import { expectOneIdentity, propagationLines } from './wire.js';
 
@@ -27,16 +30,10 @@ const appender = (message: unknown): void => {
 };
 
 let sink: HeaderSink;
-let uninstall: () => void;
 beforeAll(async () => {
   sink = await startHeaderSink();
-  // Subscribed first, like an OTel SDK started before the app installs hoptrace's hooks.
-  subscribe('undici:request:create', appender);
-  uninstall = instrumentOutbound();
 });
 afterAll(async () => {
-  uninstall?.();
-  unsubscribe('undici:request:create', appender);
   await sink?.close();
 });
 
@@ -50,6 +47,17 @@ async function call(append: readonly (readonly [string, string])[]): Promise<rea
 }
 
 describe('instrumentOutbound after a subscriber that appends', () => {
+  let uninstall: () => void;
+  beforeAll(() => {
+    // Subscribed first, like an OTel SDK started before the app installs hoptrace's hooks.
+    subscribe('undici:request:create', appender);
+    uninstall = instrumentOutbound();
+  });
+  afterAll(() => {
+    uninstall?.();
+    unsubscribe('undici:request:create', appender);
+  });
+
   it('a traceparent appended over every format of ours: only the appended one is left', async () => {
     const received = await call([['traceparent', `00-${TRACE_ID}-${CLIENT_SPAN_ID}-01`]]);
     const formats = expectOneIdentity(received, {
@@ -108,5 +116,71 @@ describe('instrumentOutbound after a subscriber that appends', () => {
       expectOneIdentity(received, { requestId: 'req-1', traceId: TRACE_ID, spanId: spanId ?? '' }),
     ).toEqual(['traceparent', 'b3', 'x-b3']);
     expect(propagationLines(received)).toContain('tracestate: hop=1');
+  });
+});
+
+describe.each([
+  ['wrapFetch alone', false],
+  ['wrapFetch with instrumentOutbound', true],
+] as const)('bridged: %s, before a subscriber that appends', (_name, withHooks) => {
+  let uninstall: (() => void) | undefined;
+  let unbridge: () => void;
+  beforeAll(() => {
+    unbridge = bridgeOpenTelemetry();
+    if (withHooks) uninstall = instrumentOutbound();
+    // Built now: its settle hook subscribes before the appender, like an OTel SDK started late.
+    wrapFetch(fetch);
+    subscribe('undici:request:create', appender);
+  });
+  afterAll(() => {
+    unsubscribe('undici:request:create', appender);
+    uninstall?.();
+    unbridge();
+    removeTracerHooks();
+  });
+
+  it('a W3C identity appended after ours: only the appended one is left, baggage once', async () => {
+    const received = await call([
+      ['traceparent', `00-${TRACE_ID}-${CLIENT_SPAN_ID}-01`],
+      ['tracestate', 'hop=1'],
+      ['baggage', 'tenant=acme'],
+    ]);
+    expect(
+      expectOneIdentity(received, {
+        requestId: 'req-1',
+        traceId: TRACE_ID,
+        spanId: CLIENT_SPAN_ID,
+      }),
+    ).toEqual(['traceparent']);
+    const lines = propagationLines(received);
+    expect(lines.filter((line) => /^(tracestate|baggage)/.test(line))).toEqual([
+      'tracestate: hop=1',
+      'baggage: tenant=acme',
+    ]);
+  });
+
+  it('B3 multi appended header by header: one x-b3 set, no parent left of ours', async () => {
+    const received = await call([
+      ['x-b3-traceid', TRACE_ID],
+      ['x-b3-spanid', CLIENT_SPAN_ID],
+      ['x-b3-sampled', '1'],
+    ]);
+    expect(
+      expectOneIdentity(received, {
+        requestId: 'req-1',
+        traceId: TRACE_ID,
+        spanId: CLIENT_SPAN_ID,
+      }),
+    ).toEqual(['x-b3']);
+    expect(propagationLines(received).some((line) => line.startsWith('x-b3-parentspanid'))).toBe(
+      false,
+    );
+  });
+
+  it('nothing appended: our own identity is left as it was', async () => {
+    const received = await call([]);
+    expect(
+      propagationLines(received).filter((line) => line.startsWith('traceparent')),
+    ).toHaveLength(1);
   });
 });

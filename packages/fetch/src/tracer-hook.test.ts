@@ -1,0 +1,70 @@
+import { channel } from 'node:diagnostics_channel';
+import { createHoptrace } from '@hoptrace/core';
+import { bridgeOpenTelemetry } from '@hoptrace/core/otel';
+import { afterEach, describe, expect, it } from 'vitest';
+import { removeTracerHooks, settleBesideTracer, singleValuedHeaders } from './tracer-hook.js';
+
+const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
+const OURS = `00-${TRACE_ID}-b7ad6b7169203331-01`;
+const TRACERS = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
+
+/** Publishes a request whose identity was appended twice, as a tracer's subscriber leaves it. */
+function publishDoubled(): { headers: string[]; addHeader: unknown } {
+  const request = {
+    headers: ['x-request-id', 'req-1', 'traceparent', OURS, 'traceparent', TRACERS],
+    addHeader(name: string, value: string) {
+      this.headers.push(name, value);
+    },
+  };
+  channel('undici:request:create').publish({ request });
+  return request;
+}
+
+let unbridge: (() => void) | undefined;
+afterEach(() => {
+  unbridge?.();
+  unbridge = undefined;
+  removeTracerHooks();
+});
+
+describe('settleBesideTracer', () => {
+  it('installs nothing without a tracer bridge', () => {
+    settleBesideTracer(['x-request-id'], true);
+    expect(publishDoubled().headers).toHaveLength(6);
+  });
+
+  it('with a bridge, settles every undici request once built, until unbridged', () => {
+    unbridge = bridgeOpenTelemetry();
+    settleBesideTracer(['x-request-id'], false);
+    settleBesideTracer(['x-request-id'], false);
+    const settled = publishDoubled();
+    expect(settled.headers).toEqual(['x-request-id', 'req-1', 'traceparent', TRACERS]);
+    expect(Object.hasOwn(settled, 'addHeader')).toBe(true);
+    unbridge();
+    expect(publishDoubled().headers).toHaveLength(6);
+  });
+
+  it('ignores malformed channel messages', () => {
+    unbridge = bridgeOpenTelemetry();
+    settleBesideTracer(['x-request-id'], true);
+    for (const message of [undefined, null, {}, { request: null }, { request: { headers: 1 } }]) {
+      expect(() => channel('undici:request:create').publish(message)).not.toThrow();
+      expect(() => channel('http.client.request.created').publish(message)).not.toThrow();
+    }
+  });
+});
+
+describe('singleValuedHeaders', () => {
+  it('lists the request ID, the per-call correlation ID and the exact forwardHeaders', () => {
+    expect(singleValuedHeaders(createHoptrace().options)).toEqual(['x-request-id']);
+    expect(
+      singleValuedHeaders(
+        createHoptrace({
+          requestIdHeader: 'X-Correlation-Token',
+          outboundRequestId: 'per-call',
+          forwardHeaders: ['x-tenant', 'l5d-ctx-*'],
+        }).options,
+      ),
+    ).toEqual(['x-correlation-token', 'x-correlation-id', 'x-tenant']);
+  });
+});

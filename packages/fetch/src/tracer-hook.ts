@@ -1,0 +1,126 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { activeSpan, currentActiveSpanSource, type ResolvedOptions } from '@hoptrace/core';
+import { hookClientRequests } from './node-http-hook.js';
+import { settleClientRequest, settleUndiciRequest } from './settle-identity.js';
+
+/** Published by every undici (Node's bundled copy and npm 6–8) as each request is built. */
+const UNDICI_REQUEST_CREATE_CHANNEL = 'undici:request:create';
+
+/**
+ * Where the hooks live: on `globalThis` under a registered symbol, so every copy of this package
+ * (its ESM and CJS builds, two versions) shares one set. Bump the version if
+ * {@link TracerHookRegistry}'s shape ever changes.
+ */
+const REGISTRY_KEY = Symbol.for('hoptrace.tracer-settle-hooks.v1');
+
+/** The process-wide state of the settle hooks. */
+interface TracerHookRegistry {
+  /** Lower-case names hoptrace's clients send once besides the identity (request ID…). */
+  readonly singleValued: Set<string>;
+  /** Set while the `undici:request:create` hook is subscribed. */
+  unhookUndici: (() => void) | undefined;
+  /** Set while the `node:http` hook is installed. */
+  unhookHttp: (() => void) | undefined;
+}
+
+function hookRegistry(): TracerHookRegistry {
+  const global = globalThis as { [REGISTRY_KEY]?: TracerHookRegistry };
+  let registry = global[REGISTRY_KEY];
+  if (registry === undefined) {
+    registry = { singleValued: new Set(), unhookUndici: undefined, unhookHttp: undefined };
+    Object.defineProperty(global, REGISTRY_KEY, { value: registry, configurable: true });
+  }
+  return registry;
+}
+
+function hookUndici(registry: TracerHookRegistry): () => void {
+  const onRequest = (message: unknown): void => {
+    // Unbridged since: one property read per request, nothing else.
+    if (currentActiveSpanSource() === undefined) return;
+    if (typeof message !== 'object' || message === null) return;
+    settleUndiciRequest((message as { readonly request?: unknown }).request, registry.singleValued);
+  };
+  subscribe(UNDICI_REQUEST_CREATE_CHANNEL, onRequest);
+  return () => {
+    unsubscribe(UNDICI_REQUEST_CREATE_CHANNEL, onRequest);
+  };
+}
+
+function hookHttp(): () => void {
+  return hookClientRequests((request) => {
+    if (currentActiveSpanSource() === undefined) return;
+    const span = activeSpan();
+    if (span !== undefined) settleClientRequest(request, span);
+  });
+}
+
+/**
+ * The headers besides the trace identity that a client with these options writes once: the
+ * request ID, the correlation ID (`per-call`), the exact `forwardHeaders`. A tracer's propagator
+ * (`HoptracePropagator`) may write them too; the last line is kept.
+ *
+ * @example
+ * ```ts
+ * singleValuedHeaders(createHoptrace().options); // ['x-request-id']
+ * ```
+ */
+export function singleValuedHeaders(options: ResolvedOptions): readonly string[] {
+  const names = [options.requestIdHeader];
+  if (options.outboundRequestId === 'per-call' && options.correlationIdHeader !== undefined) {
+    names.push(options.correlationIdHeader);
+  }
+  names.push(...options.forwardExact.keys());
+  return Object.freeze(names);
+}
+
+/**
+ * Called by the explicit clients (`wrapFetch`, `hoptraceInterceptor`, `instrumentAxios`) when
+ * built and on every call. Without a tracer bridge (`bridgeOpenTelemetry()`), it returns after
+ * one property read. With one, it makes sure the process-wide settle hooks are installed, once:
+ *
+ * - `undici:request:create`: after the tracer's undici instrumentation appended its client
+ *   span's headers to a call that already had hoptrace's, only the tracer's identity is left (see
+ *   `settleUndiciRequest`; a tracer subscribed after this hook is caught through `addHeader`);
+ * - with `http`, `node:http` requests (the `http.client.request.created` channel, or
+ *   `http.Agent.prototype.addRequest` before Node 22.12): after the tracer's http instrumentation
+ *   wrote its client span's headers over some of hoptrace's, the formats naming another span go
+ *   (see `settleClientRequest`).
+ *
+ * The hooks then run on every undici (and `node:http`) request of the process while a bridge is
+ * registered, and cost one property read per request once it is removed.
+ *
+ * @param singleValued - {@link singleValuedHeaders} of the client's options.
+ * @param http - whether the client's calls may go through `node:http` (axios' http adapter).
+ *
+ * @example
+ * ```ts
+ * const names = singleValuedHeaders(outbound.hoptrace.options);
+ * settleBesideTracer(names, false); // in wrapFetch, per call
+ * ```
+ */
+export function settleBesideTracer(singleValued: readonly string[], http: boolean): void {
+  if (currentActiveSpanSource() === undefined) return;
+  const registry = hookRegistry();
+  for (const name of singleValued) {
+    if (!registry.singleValued.has(name)) registry.singleValued.add(name);
+  }
+  if (registry.unhookUndici === undefined) registry.unhookUndici = hookUndici(registry);
+  if (http && registry.unhookHttp === undefined) registry.unhookHttp = hookHttp();
+}
+
+/**
+ * Removes the settle hooks and forgets the names, for tests: an app keeps them for its lifetime.
+ *
+ * @example
+ * ```ts
+ * afterEach(removeTracerHooks);
+ * ```
+ */
+export function removeTracerHooks(): void {
+  const registry = hookRegistry();
+  registry.unhookUndici?.();
+  registry.unhookHttp?.();
+  registry.unhookUndici = undefined;
+  registry.unhookHttp = undefined;
+  registry.singleValued.clear();
+}
