@@ -1,10 +1,11 @@
 // `npm run demo`: starts the example topology on 127.0.0.1 (gateway → nginx → orders ×2 →
 // HAProxy → inventory, and pricing → legacy, with real nginx and HAProxy when they are installed),
 // sends /checkout the way a client, a mesh, a tracing library and an attacker would, and prints
-// for each request the hops it went through with the IDs every service saw. Everything it starts
-// is stopped before it exits.
+// for each request the hops it went through with the IDs every service saw, then one diagnostic
+// trace (`hoptrace trace`). Everything it starts is stopped before it exits.
 import { connect } from 'node:net';
 import { brokenHops } from '@hoptrace-example/kit/hop-tree.mjs';
+import { runTraceCommand } from 'hoptrace';
 import { startTopology } from './kit/topology.mjs';
 
 /** The demo gives up (and stops everything) after this long. */
@@ -150,6 +151,22 @@ function sendRawCrlf(url) {
   });
 }
 
+/** In-memory standard streams for running `hoptrace trace` inside the demo. */
+function createTraceIo() {
+  const chunks = [];
+  const io = {
+    stdin: (async function* () {})(),
+    stdout: {
+      write(text, callback) {
+        chunks.push(text);
+        callback();
+      },
+    },
+    stderr: { write: (text) => chunks.push(text) },
+  };
+  return { io, output: () => chunks.join('') };
+}
+
 async function main() {
   const started = Date.now();
   console.log('Starting the topology (child mode) on 127.0.0.1 …');
@@ -185,6 +202,24 @@ a new request ID and a new trace: that hop is marked "✗ trace broken".`);
         answer,
       );
     }
+    index++;
+    console.log(
+      `\n${index}. a diagnostic trace: hoptrace trace ${topology.gatewayUrl}/checkout --token …`,
+    );
+    console.log(`(every service runs with the same HOPTRACE_DIAG_TOKEN; each hop returns its breadcrumb
+in x-hoptrace-trail, signed with it, and the command prints the tree)\n`);
+    const trace = createTraceIo();
+    const code = await runTraceCommand(
+      [`${topology.gatewayUrl}/checkout`, '--token', topology.diagnosticsToken],
+      trace.io,
+    );
+    process.stdout.write(trace.output());
+    console.log(
+      `exit code ${code}: ${code === 1 ? 'the trace breaks (at legacy, as it should)' : 'unexpected'}`,
+    );
+    if (code !== 1)
+      throw new Error(`hoptrace trace exited ${code}, expected 1 (legacy breaks the trace)`);
+
     console.log(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
   } finally {
     await topology.stop();
