@@ -158,19 +158,30 @@ describe('one orders instance dies mid-run', () => {
     let killStarted = false;
     let ordersOneGone = false;
     let killing;
+    const answered = [];
     results = await runConcurrently(200, 20, async (index) => {
       // Sent once 41 requests are answered, while the 19 before it are in flight, some of them
       // on orders-1.
       if (index === 60) {
         killStarted = true;
-        killing = topology.kill('orders-1').then(() => {
-          ordersOneGone = true;
-        });
+        // orders-1 logs a request when its response is flushed, and its caller (and so the
+        // client) may have the answer a moment before: the lines of the requests answered so far
+        // are awaited (bounded) before the kill, so that none of them is lost to the kill itself.
+        const before = answered.flatMap((answer) =>
+          keptHops(answer).filter((hop) => hop.instance === 'orders-1'),
+        );
+        killing = Promise.allSettled(before.map(logLineOf))
+          .then(() => topology.kill('orders-1'))
+          .then(() => {
+            ordersOneGone = true;
+          });
       }
       const sentAfterKill = ordersOneGone;
       const sent = incomingRequest(index);
       const answer = await get(`${topology.gatewayUrl}/checkout`, sent.headers);
-      return { sent, answer, sentAfterKill, answeredBeforeKill: !killStarted };
+      const answeredBeforeKill = !killStarted;
+      if (answeredBeforeKill && answer.status === 200) answered.push(answer);
+      return { sent, answer, sentAfterKill, answeredBeforeKill };
     });
     await killing;
   }, 120_000);
@@ -212,9 +223,14 @@ describe('one orders instance dies mid-run', () => {
     for (const { answer, answeredBeforeKill } of survivors) {
       for (const hop of keptHops(answer)) {
         // orders-1 logs a request once its response is flushed, a moment after its caller may
-        // already have the answer: a kill in between takes that line with it.
+        // already have the answer: a kill in between takes that line with it (the lines of the
+        // requests answered before the kill started were awaited before it).
         if (hop.instance === 'orders-1' && !answeredBeforeKill) continue;
-        const line = await logLineOf(hop);
+        const line = await logLineOf(hop).catch((error) => {
+          throw new Error(
+            `${hop.instance} (span ${hop.spanId}) of ${answer.requestId}, answered before the kill: ${answeredBeforeKill}: ${error.message}`,
+          );
+        });
         expect(line.requestId, `${hop.instance} of ${answer.requestId}`).toBe(answer.requestId);
         expect(line.traceId, `${hop.instance} of ${answer.requestId}`).toBe(answer.body.traceId);
       }
