@@ -6,7 +6,7 @@ import { formatTopology, TOPOLOGY_FORMATS, type TopologyFormat } from './format-
 import type { JoinMode } from './join-mode.js';
 import { parseDuration } from './parse-duration.js';
 import { readLineBatches } from './read-lines.js';
-import { UsageError } from './usage-error.js';
+import { asUsageError, UsageError } from './usage-error.js';
 
 /** `hoptrace topology --help`. */
 export const TOPOLOGY_HELP = `Usage: hoptrace topology [options] <file...|->
@@ -41,13 +41,7 @@ interface TopologyArguments {
 }
 
 function parseTopologyArguments(args: readonly string[]): TopologyArguments {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = asUsageError(() => parse(args));
   const format = values.format ?? 'table';
   if (!(TOPOLOGY_FORMATS as readonly string[]).includes(format)) {
     throw new UsageError(`--format must be one of ${TOPOLOGY_FORMATS.join(', ')}, not "${format}"`);

@@ -13,7 +13,7 @@ import {
 } from '@hoptrace/core';
 import { type CliIo, writeOut } from './cli-io.js';
 import { parseDuration } from './parse-duration.js';
-import { UsageError } from './usage-error.js';
+import { asUsageError, UsageError } from './usage-error.js';
 
 /** `hoptrace trace --help`. */
 export const TRACE_HELP = `Usage: hoptrace trace [options] <url>
@@ -52,13 +52,7 @@ function parseTraceArguments(
   args: readonly string[],
   environment: NodeJS.ProcessEnv,
 ): TraceArguments {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = asUsageError(() => parse(args));
   const help = values.help === true;
   if (help) {
     return {
