@@ -1,13 +1,25 @@
 // The topology in per-call mode with observations on: every service logs one record per
 // request/response pair at each end, and `hoptrace topology` rebuilds the real service map from
-// those logs alone, load balancers included (they forward the per-call ID). Under CI=true nginx
+// those logs alone (written to one file per service and read by the built `hoptrace topology`
+// command), load balancers included (they forward the per-call ID). Under CI=true nginx
 // and HAProxy must run; elsewhere a missing one is a direct call, and the map expected with it.
 
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { runConcurrently } from '@hoptrace-example/kit/hop-tree.mjs';
 import { startTopology } from '@hoptrace-example/kit/topology.mjs';
-import { buildTopology } from 'hoptrace';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { get, incomingRequest } from './requests.mjs';
+
+const CLI = join(
+  dirname(createRequire(import.meta.url).resolve('hoptrace/package.json')),
+  'dist',
+  'cli.js',
+);
 
 let topology;
 beforeAll(async () => {
@@ -18,10 +30,38 @@ beforeAll(async () => {
     loadBalancers: process.env.CI === 'true' ? 'required' : 'auto',
   });
 });
-afterAll(() => topology?.stop());
+let directory;
+afterAll(async () => {
+  await topology?.stop();
+  if (directory !== undefined) await rm(directory, { recursive: true, force: true });
+});
 
-async function* asLines(records) {
-  for (const record of records) yield JSON.stringify(record);
+/**
+ * Writes each service's log lines (pino JSON, records and request lines mixed, as the services
+ * logged them) to a file of its own, and runs the built `hoptrace topology` command on them.
+ */
+async function topologyFromLogFiles(logs) {
+  directory = await mkdtemp(join(tmpdir(), 'hoptrace-observations-'));
+  const byService = new Map();
+  for (const line of logs) {
+    const lines = byService.get(line.service) ?? [];
+    lines.push(JSON.stringify(line));
+    byService.set(line.service, lines);
+  }
+  const files = [];
+  for (const [service, lines] of byService) {
+    const file = join(directory, `${service}.log`);
+    await writeFile(file, `${lines.join('\n')}\n`);
+    files.push(file);
+  }
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    CLI,
+    'topology',
+    '--format',
+    'json',
+    ...files,
+  ]);
+  return JSON.parse(stdout);
 }
 
 it('gives every request/response pair its own ID, with the chain ID as correlation', async () => {
@@ -61,9 +101,9 @@ it('rebuilds the service map from the observation records alone', async () => {
   while ((recorded('gateway') < 61 || recorded('pricing') < 61) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  const map = await buildTopology(asLines(topology.logs));
+  const map = await topologyFromLogFiles(topology.logs);
   const edges = map.edges.map((edge) =>
-    edge.to.kind === 'service' ? `${edge.from} → ${edge.to.service}` : `${edge.from} → unobserved`,
+    edge.toKind === 'service' ? `${edge.from} → ${edge.to}` : `${edge.from} → unobserved`,
   );
   // Behind nginx the gateway reaches both orders instances; without it, orders-1 alone (HAProxy
   // or not, orders → inventory is one edge: it forwards the per-call ID).
@@ -78,6 +118,10 @@ it('rebuilds the service map from the observation records alone', async () => {
     'pricing → unobserved',
   ];
   expect(new Set(edges)).toEqual(new Set(expected));
+  // The unobserved peer is legacy itself: the address pricing called.
+  const unobserved = map.edges.find((edge) => edge.toKind === 'unobserved');
+  const legacy = new URL(topology.urls.legacy);
+  expect(unobserved?.target).toMatchObject({ host: legacy.hostname, port: Number(legacy.port) });
   // legacy calls pricing /cost without any header: pricing saw those calls with no client.
   expect(map.serversWithoutClient.map((server) => server.service)).toContain('pricing');
   const gatewayCalls = map.edges
