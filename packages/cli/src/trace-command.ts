@@ -7,8 +7,9 @@ import {
   formatTrailText,
   judgeTrail,
   TRAIL_HEADER,
-  TRAIL_MAX_LENGTH,
+  TRAIL_MAX_LENGTH_LIMIT,
   type TrailCall,
+  trailAddress,
   trailBreaks,
 } from '@hoptrace/core';
 import { type CliIo, writeOut } from './cli-io.js';
@@ -132,12 +133,7 @@ function send(options: TraceArguments, url: URL, headers: Record<string, string>
       url,
       { method: options.method, headers, timeout: options.timeoutMs },
       (response) => {
-        const socket = response.socket;
-        const address = socket?.remoteAddress;
-        const remote =
-          address === undefined
-            ? null
-            : `${address.includes(':') ? `[${address}]` : address}:${socket?.remotePort}`;
+        const remote = trailAddress(response.socket?.remoteAddress, response.socket?.remotePort);
         response.resume();
         response.on('error', () => {});
         resolve({
@@ -214,8 +210,8 @@ export async function runTraceCommand(
     { requestId, traceId: null, spanId: null },
     typeof value === 'string' ? value : undefined,
     options.token,
-    // Read whatever a hop was configured to write (up to 64 KiB): only the signature decides.
-    Math.max(TRAIL_MAX_LENGTH, 65_536),
+    // Read whatever a hop may be configured to write: only the signature decides.
+    TRAIL_MAX_LENGTH_LIMIT,
   );
   const first: TrailCall = {
     method: options.method,

@@ -1,6 +1,6 @@
 import { HoptraceOptionsError } from './errors.js';
 import type { HeaderCarrier } from './header-carrier.js';
-import { TRAIL_MAX_LENGTH } from './trail.js';
+import { TRAIL_MAX_LENGTH, TRAIL_MAX_LENGTH_LIMIT } from './trail.js';
 
 /** What `DiagnosticsOptions.allow` is given to decide on a request without the token. */
 export interface DiagnosticsRequest {
@@ -108,7 +108,12 @@ export function resolveDiagnostics(
     );
   }
   const length = maxTrailLength ?? TRAIL_MAX_LENGTH;
-  if (typeof length !== 'number' || !Number.isInteger(length) || length < 1024 || length > 65_536) {
+  if (
+    typeof length !== 'number' ||
+    !Number.isInteger(length) ||
+    length < 1024 ||
+    length > TRAIL_MAX_LENGTH_LIMIT
+  ) {
     throw new HoptraceOptionsError(
       'diagnostics.maxTrailLength',
       'must be an integer from 1024 to 65536',

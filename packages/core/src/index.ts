@@ -127,11 +127,13 @@ export {
   TRAIL_MAX_CALLS,
   TRAIL_MAX_DEPTH,
   TRAIL_MAX_LENGTH,
+  TRAIL_MAX_LENGTH_LIMIT,
   type TrailCall,
   type TrailHop,
   type TrailMark,
   type TrailRejection,
   type TrailSent,
+  trailAddress,
 } from './trail.js';
 export { formatTrailText, trailBreaks } from './trail-text.js';
 export { OT_SPAN_CONTEXT_MAX_LENGTH, parseOtSpanContext } from './x-ot-span-context.js';

@@ -4,7 +4,7 @@ import { DiagnosticHop, registerDiagnosticHop } from './diagnostic-hop.js';
 import type { ResolvedDiagnostics } from './diagnostics-options.js';
 import { type RouteReader, requestTarget, routeOf } from './server-observation.js';
 import type { TraceContext } from './trace-context.js';
-import { DIAGNOSTICS_HEADER, formatTrail, TRAIL_HEADER } from './trail.js';
+import { DIAGNOSTICS_HEADER, formatTrail, TRAIL_HEADER, trailAddress } from './trail.js';
 import { formatTrailText } from './trail-text.js';
 
 function digest(value: string): Buffer {
@@ -29,11 +29,6 @@ function allowed(diagnostics: ResolvedDiagnostics, request: IncomingMessage): bo
   } catch {
     return false;
   }
-}
-
-function hostPort(address: string | undefined, port: number | undefined): string | null {
-  if (address === undefined || port === undefined) return null;
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
 /** Linkerd's diagnostic tracing: `TRACE` with `l5d-add-context: true` wants the trail as text. */
@@ -107,8 +102,8 @@ export function openDiagnostics<Source>(
   );
   registerDiagnosticHop(context, hop);
   const socket = request.socket as IncomingMessage['socket'] | null | undefined;
-  const address = hostPort(socket?.localAddress, socket?.localPort);
-  const peer = hostPort(socket?.remoteAddress, socket?.remotePort);
+  const address = trailAddress(socket?.localAddress, socket?.localPort);
+  const peer = trailAddress(socket?.remoteAddress, socket?.remotePort);
   const method = request.method ?? '';
   const target = requestTarget(request);
   const asText = wantsTextTrail(request);

@@ -8,6 +8,7 @@ import {
   TRAIL_MAX_DEPTH,
   type TrailCall,
   type TrailHop,
+  trailAddress,
 } from './trail.js';
 
 const TOKEN = 'a-shared-diagnostics-token';
@@ -187,5 +188,14 @@ describe('printable', () => {
     expect(printable('/é', 512)).toBe('/?');
     expect(printable('/abcdef', 3)).toBe('/ab');
     expect(printable('/plain', 512)).toBe('/plain');
+  });
+});
+
+describe('trailAddress', () => {
+  it('writes address:port, IPv6 in brackets, null when either is unknown', () => {
+    expect(trailAddress('127.0.0.1', 8080)).toBe('127.0.0.1:8080');
+    expect(trailAddress('::1', 8080)).toBe('[::1]:8080');
+    expect(trailAddress(undefined, 8080)).toBeNull();
+    expect(trailAddress('127.0.0.1', undefined)).toBeNull();
   });
 });

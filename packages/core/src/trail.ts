@@ -15,6 +15,23 @@ export const TRAIL_HEADER = 'x-hoptrace-trail';
 /** Default cap on the length of an `x-hoptrace-trail` value, in characters (ASCII, so bytes). */
 export const TRAIL_MAX_LENGTH = 8192;
 
+/** The longest `x-hoptrace-trail` any hop may be configured to write (`maxTrailLength`). */
+export const TRAIL_MAX_LENGTH_LIMIT = 65_536;
+
+/**
+ * An address and port as a trail writes them (`127.0.0.1:8080`, `[::1]:8080`), or `null` when
+ * either is unknown (a socket already closed, a client that does not expose it).
+ *
+ * @example
+ * ```ts
+ * trailAddress(socket.remoteAddress, socket.remotePort); // '10.0.4.2:80'
+ * ```
+ */
+export function trailAddress(address: string | undefined, port: number | undefined): string | null {
+  if (address === undefined || port === undefined) return null;
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
 /** How deep a trail may nest (hops below hops), when read back from a response. */
 export const TRAIL_MAX_DEPTH = 16;
 

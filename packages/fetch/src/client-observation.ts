@@ -12,6 +12,7 @@ import {
   type ResolvedObserver,
   TRAIL_HEADER,
   type TraceContext,
+  trailAddress,
   type WritableHeaderCarrier,
 } from '@hoptrace/core';
 import { callKey, claimCall, takeClaim } from './call-claims.js';
@@ -295,10 +296,6 @@ export function failureFlag(error: unknown, reason?: unknown): FailureFlag {
   return 'UF';
 }
 
-function hostPort({ address, port }: Endpoint): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
-
 function write(
   call: ClientCall,
   status: number | null,
@@ -311,7 +308,7 @@ function write(
   call.done = true;
   call.release?.();
   if (call.diagnostic !== undefined) {
-    const at = remote === null ? null : hostPort(remote);
+    const at = remote === null ? null : trailAddress(remote.address, remote.port);
     if (failure !== null) call.diagnostic.failure(failure, at);
     else if (status !== null) call.diagnostic.response(status, trail, at);
   }
