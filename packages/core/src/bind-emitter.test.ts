@@ -1,7 +1,9 @@
 import { EventEmitter } from 'node:events';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { bindEmitter } from './bind-emitter.js';
-import { getRequestId, runWithContext } from './context-storage.js';
+import { bindEmitter, bindRequestContext, requestContext } from './bind-emitter.js';
+import { getRequestId, runWithContext, tryGetContext } from './context-storage.js';
 import { extract } from './extract.js';
 
 describe('bindEmitter', () => {
@@ -43,5 +45,52 @@ describe('bindEmitter', () => {
     const other = new EventEmitter();
     expect(other.on).toBe(EventEmitter.prototype.on);
     expect(emitter.on).not.toBe(EventEmitter.prototype.on);
+  });
+});
+
+describe('bindRequestContext and requestContext', () => {
+  function pair(): [IncomingMessage, ServerResponse] {
+    const request = new IncomingMessage(new Socket());
+    return [request, new ServerResponse(request)];
+  }
+
+  it('bind a request and, through response.req, its response, with one mark', () => {
+    const [request, response] = pair();
+    const context = extract({ 'x-request-id': 'bound-request' });
+    bindRequestContext(request, context);
+    expect(Object.getOwnPropertySymbols(response)).toHaveLength(
+      Object.getOwnPropertySymbols(pair()[1]).length,
+    );
+    expect(requestContext(request)).toBe(context);
+    expect(requestContext(response)).toBe(context);
+    const seen: (string | undefined)[] = [];
+    request.on('end', () => seen.push(`request:${tryGetContext()?.requestId}`));
+    response.once('finish', () => seen.push(`response:${tryGetContext()?.requestId}`));
+    runWithContext(extract({ 'x-request-id': 'someone-else' }), () => {
+      request.emit('end');
+      response.emit('finish');
+    });
+    expect(seen).toEqual(['request:bound-request', 'response:bound-request']);
+  });
+
+  it('leave unbound requests and responses alone', () => {
+    const [request, response] = pair();
+    expect(requestContext(request)).toBeUndefined();
+    expect(requestContext(response)).toBeUndefined();
+    const seen: (string | undefined)[] = [];
+    response.on('finish', () => seen.push(tryGetContext()?.requestId));
+    runWithContext(extract({ 'x-request-id': 'emitter' }), () => response.emit('finish'));
+    expect(seen).toEqual(['emitter']);
+  });
+
+  it('bindEmitter marks a response whose request is bound elsewhere or not at all', () => {
+    const [request, response] = pair();
+    bindRequestContext(request, extract({ 'x-request-id': 'the-request' }));
+    const own = extract({ 'x-request-id': 'the-response' });
+    runWithContext(own, () => bindEmitter(response));
+    expect(requestContext(response)).toBe(own);
+    const [, lone] = pair();
+    runWithContext(own, () => bindEmitter(lone));
+    expect(requestContext(lone)).toBe(own);
   });
 });

@@ -11,12 +11,13 @@ type Register = (this: EventEmitter, event: string | symbol, listener: Listener)
 // wrapping these three covers all five.
 const REGISTER_METHODS = ['on', 'addListener', 'prependListener'] as const;
 
-/** On a Node request or response: the context its listeners run in. */
+/** On a Node request (or a response whose request is not marked): the context its listeners run in. */
 const LISTENER_CONTEXT = Symbol('hoptrace.listener-context');
 /** On any other emitter: set once its registration methods are wrapped. */
 const BOUND = Symbol.for('hoptrace.bound-emitter');
 
 type HttpEmitter = EventEmitter & { [LISTENER_CONTEXT]?: TraceContext };
+type HttpResponse = HttpEmitter & { req?: HttpEmitter };
 
 /**
  * `listener`, made to run in `context`. `EventEmitter#removeListener(original)` matches
@@ -33,24 +34,40 @@ function inContext(listener: Listener, context: TraceContext): Listener {
 }
 
 /**
+ * The context a request's listeners run in: its own mark. A response has no mark of its own as a
+ * rule: it takes its request's (`response.req`, set by Node since 15.7), so that a request costs
+ * one property write, not two (see {@link bindRequestContext}).
+ */
+function requestListenerContext(emitter: HttpEmitter): TraceContext | undefined {
+  return emitter[LISTENER_CONTEXT];
+}
+function responseListenerContext(emitter: HttpResponse): TraceContext | undefined {
+  return emitter[LISTENER_CONTEXT] ?? emitter.req?.[LISTENER_CONTEXT];
+}
+
+/**
  * Wraps the registration methods of Node's request and response prototypes, once: a listener
- * added to a request or response marked by {@link bindEmitter} runs in that request's context;
- * every other emitter of those classes is left as it was (one property read per registration).
+ * added to a request or response marked by {@link bindRequestContext} or {@link bindEmitter}
+ * runs in that request's context; every other emitter of those classes is left as it was (one
+ * or two property reads per registration).
  *
  * Why the prototypes and not each request: giving every request and response its own `on` makes
- * V8 treat them as new object shapes, which slowed Express's hello-world by a third; a property
- * holding the context costs nothing measurable.
+ * V8 treat them as new object shapes, which slowed Express's hello-world by a third.
  */
 let prototypesWrapped = false;
 function wrapHttpPrototypes(): void {
   if (prototypesWrapped) return;
   prototypesWrapped = true;
-  for (const prototype of [IncomingMessage.prototype, ServerResponse.prototype]) {
+  const classes = [
+    [IncomingMessage.prototype, requestListenerContext],
+    [ServerResponse.prototype, responseListenerContext],
+  ] as const;
+  for (const [prototype, contextOf] of classes) {
     for (const method of REGISTER_METHODS) {
       const original = (prototype as unknown as Record<string, Register>)[method];
       if (typeof original !== 'function') continue;
       const register: Register = function register(this: HttpEmitter, event, listener) {
-        const context = this[LISTENER_CONTEXT];
+        const context = contextOf(this);
         if (context === undefined || typeof listener !== 'function') {
           return original.call(this, event, listener);
         }
@@ -64,6 +81,45 @@ function wrapHttpPrototypes(): void {
       });
     }
   }
+}
+
+/**
+ * Binds a Node server request and its response to `context`: listeners added to either from now
+ * on run in `context`, whoever emits (see {@link bindEmitter} for why), and
+ * {@link requestContext} returns it. What {@link runServerRequest} does before it runs the app;
+ * for adapters that learn the context before they can run anything in it (Fastify's `genReqId`).
+ *
+ * Costs one property write on the request: in Express, whose requests get a new object shape
+ * for every property added after its `Object.setPrototypeOf`, each write allocates about 1 KB.
+ *
+ * @example
+ * ```ts
+ * bindRequestContext(request, context);
+ * request.on('end', () => getContext()); // context, whoever emits
+ * ```
+ */
+export function bindRequestContext(request: IncomingMessage, context: TraceContext): void {
+  wrapHttpPrototypes();
+  (request as HttpEmitter)[LISTENER_CONTEXT] = context;
+}
+
+/**
+ * The context a Node server request (or its response) was bound to by hoptrace's server
+ * adapters, or `undefined`. Unlike {@link getContext}, it works from anywhere that holds the
+ * request: code that runs outside the request's async context, a request kept for later.
+ *
+ * @example
+ * ```ts
+ * server.on('clientError', (error, socket) => ...);
+ * app.use((error, request, response, next) => log(requestContext(request)?.requestId));
+ * ```
+ */
+export function requestContext(
+  requestOrResponse: IncomingMessage | ServerResponse,
+): TraceContext | undefined {
+  return requestOrResponse instanceof ServerResponse
+    ? responseListenerContext(requestOrResponse as unknown as HttpResponse)
+    : requestListenerContext(requestOrResponse as unknown as HttpEmitter);
 }
 
 /** Any other emitter: its own registration methods, binding each listener with AsyncResource. */
@@ -100,8 +156,10 @@ for (const method of REGISTER_METHODS) {
 export function bindEmitter<Emitter extends EventEmitter>(emitter: Emitter): Emitter {
   if (emitter instanceof IncomingMessage || emitter instanceof ServerResponse) {
     const context = contextStorage().getStore();
-    if (context !== undefined) {
-      wrapHttpPrototypes();
+    if (context === undefined) return emitter;
+    wrapHttpPrototypes();
+    // A response whose request is bound to this context already needs no mark of its own.
+    if (!(emitter instanceof ServerResponse) || responseListenerContext(emitter) !== context) {
       (emitter as HttpEmitter)[LISTENER_CONTEXT] = context;
     }
     return emitter;

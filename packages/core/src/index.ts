@@ -21,7 +21,7 @@ export {
 } from './b3-multi.js';
 export { formatB3Single, parseB3Single } from './b3-single.js';
 export { BAGGAGE_MAX_LENGTH, BAGGAGE_MAX_MEMBERS, parseBaggage } from './baggage.js';
-export { bindEmitter } from './bind-emitter.js';
+export { bindEmitter, bindRequestContext, requestContext } from './bind-emitter.js';
 export {
   contextStorage,
   getContext,

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { bindEmitter } from './bind-emitter.js';
+import { bindEmitter, bindRequestContext } from './bind-emitter.js';
 import { runWithContext } from './context-storage.js';
 import type { Hoptrace } from './create-hoptrace.js';
 import { openDiagnostics } from './server-diagnostics.js';
@@ -71,7 +71,7 @@ export function openServerRequest<Source = undefined>(
 /**
  * Runs `callback` in `context`, with the request's and response's listeners bound to it (body
  * `data`/`end` and `finish` events come from the socket's async context otherwise: see
- * {@link bindEmitter}). Returns what `callback` returns.
+ * {@link bindEmitter} and {@link bindRequestContext}). Returns what `callback` returns.
  *
  * @example
  * ```ts
@@ -84,9 +84,9 @@ export function runServerRequest<Result>(
   response: ServerResponse,
   callback: () => Result,
 ): Result {
-  return runWithContext(context, () => {
-    bindEmitter(request);
-    bindEmitter(response);
-    return callback();
-  });
+  bindRequestContext(request, context);
+  // Node's responses know their request (`response.req`), which gives them its context; only an
+  // unusual pair (a response made by hand for another request) needs a mark of its own.
+  if (response.req !== request) runWithContext(context, () => bindEmitter(response));
+  return runWithContext(context, callback);
 }

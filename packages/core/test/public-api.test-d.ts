@@ -18,6 +18,7 @@ import {
   parseB3Single,
   parseTraceparent,
   type Rejection,
+  requestContext,
   runWithContext,
   type Sampling,
   type TraceContext,
@@ -90,5 +91,10 @@ describe('public types', () => {
       [IncomingMessage, ServerResponse]
     >();
     expectTypeOf(createHoptrace().extract).returns.toEqualTypeOf<TraceContext>();
+  });
+
+  it('requestContext reads a request or a response, and may find nothing', () => {
+    expectTypeOf(requestContext).parameter(0).toEqualTypeOf<IncomingMessage | ServerResponse>();
+    expectTypeOf(requestContext({} as IncomingMessage)).toEqualTypeOf<TraceContext | undefined>();
   });
 });

@@ -5,6 +5,7 @@ import {
   runServerRequest,
 } from '@hoptrace/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { readsContextThroughAccessors } from './request-accessors.js';
 
 /**
  * The route pattern Express matched, with the mount path of the router it lives in
@@ -58,8 +59,13 @@ export function hoptrace(options: HoptraceOptions = {}): RequestHandler {
       return;
     }
     const context = openServerRequest(engine, request, response, expressRoute, request);
-    request.id = context.requestId;
-    request.hoptrace = context;
+    if (!readsContextThroughAccessors(request)) {
+      request.id = context.requestId;
+      request.hoptrace = context;
+    } else if (Object.hasOwn(request, 'id')) {
+      // Set by middleware that ran before this one: hoptrace's validated ID replaces it, as before.
+      request.id = context.requestId;
+    }
     runServerRequest(context, request, response, next);
   };
 }
