@@ -101,7 +101,12 @@ export {
 } from './request-id.js';
 export { isSampled, type Sampling } from './sampling.js';
 export { openDiagnostics } from './server-diagnostics.js';
-export { extractServerRequest, openServerRequest, runServerRequest } from './server-request.js';
+export {
+  extractServerRequest,
+  openServerRequest,
+  runServerRequest,
+  watchServerResponse,
+} from './server-request.js';
 export type { TraceContext, TraceSource } from './trace-context.js';
 export {
   formatTraceparent,

@@ -30,16 +30,11 @@ export function extractServerRequest(hoptrace: Hoptrace, request: IncomingMessag
 /**
  * The first step of every server adapter: reads the trace context of a Node request and puts the
  * request ID on its response right away, so that every answer carries it (404s, errors, responses
- * ended by other middleware). Never throws on request input.
+ * ended by other middleware), then {@link watchServerResponse}. Never throws on request input.
  *
- * It also strips `x-hoptrace-diag` and, with the `diagnostics` option on and the right token,
- * returns this hop's trail in `x-hoptrace-trail` ({@link openDiagnostics}).
- *
- * With the `observe` option set, it also records the pair's `ServerObservation` once the response
- * is done ({@link observeServerRequest}); `readRoute(routeSource)` then names the route pattern
- * the framework matched (default: the request's path). With it off, that costs one check.
- * `context` is for an adapter that extracted already (Fastify's `genReqId`); default: extracted
- * here with {@link extractServerRequest}.
+ * `readRoute(routeSource)` names the route pattern the framework matched, for observations and
+ * diagnostic trails (default: the request's path). `context` is for an adapter that extracted
+ * already (Fastify's `genReqId`); default: extracted here with {@link extractServerRequest}.
  *
  * @example
  * ```ts
@@ -60,12 +55,37 @@ export function openServerRequest<Source = undefined>(
 ): TraceContext {
   if (!response.headersSent)
     response.setHeader(hoptrace.options.requestIdHeader, context.requestId);
+  watchServerResponse(hoptrace, context, request, response, readRoute, routeSource);
+  return context;
+}
+
+/**
+ * What {@link openServerRequest} does besides the response header, for an adapter that puts the
+ * header on the response its own way (Fastify: through `reply.header()`, which keeps Node's
+ * `writeHead` on its fast path). It strips `x-hoptrace-diag` and, with the `diagnostics` option on
+ * and the right token, returns this hop's trail in `x-hoptrace-trail` ({@link openDiagnostics});
+ * with the `observe` option set, it records the pair's `ServerObservation` once the response is
+ * done ({@link observeServerRequest}). With both off, that costs one check and one header lookup.
+ *
+ * @example
+ * ```ts
+ * reply.header(hoptrace.options.requestIdHeader, context.requestId);
+ * watchServerResponse(hoptrace, context, request.raw, reply.raw, routeOf, request);
+ * ```
+ */
+export function watchServerResponse<Source = undefined>(
+  hoptrace: Hoptrace,
+  context: TraceContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+  readRoute?: RouteReader<Source>,
+  routeSource?: Source,
+): void {
   const { observe, diagnostics } = hoptrace.options;
   if (observe !== undefined)
     observeServerRequest(observe, context, request, response, readRoute, routeSource);
   if (diagnostics !== undefined || request.headers[DIAGNOSTICS_HEADER] !== undefined)
     openDiagnostics(diagnostics, context, request, response, readRoute, routeSource);
-  return context;
 }
 
 /**

@@ -81,7 +81,10 @@ describe.each(EXPRESS_VERSIONS)('%s: req.id and req.hoptrace', (_name, express) 
   });
 
   it('replace a req.id set by a middleware that ran before hoptrace', async () => {
-    const response = await send(port, { path: '/earlier', headers: { 'x-request-id': 'fields-2' } });
+    const response = await send(port, {
+      path: '/earlier',
+      headers: { 'x-request-id': 'fields-2' },
+    });
     expect(JSON.parse(response.body)).toEqual({
       id: 'fields-2',
       contextId: 'fields-2',
@@ -100,7 +103,11 @@ describe.each(EXPRESS_VERSIONS)('%s: req.id and req.hoptrace', (_name, express) 
 
   it('are there in a mounted sub-app and in error handlers', async () => {
     const sub = await send(port, { path: '/sub', headers: { 'x-request-id': 'fields-4' } });
-    expect(JSON.parse(sub.body)).toEqual({ id: 'fields-4', contextId: 'fields-4', sameAsCore: true });
+    expect(JSON.parse(sub.body)).toEqual({
+      id: 'fields-4',
+      contextId: 'fields-4',
+      sameAsCore: true,
+    });
     const failed = await send(port, { path: '/error', headers: { 'x-request-id': 'fields-5' } });
     expect(failed.status).toBe(500);
     expect(JSON.parse(failed.body)).toEqual({

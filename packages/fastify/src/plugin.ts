@@ -2,19 +2,19 @@ import {
   createHoptrace,
   type HoptraceOptions,
   HoptraceOptionsError,
-  openServerRequest,
   type TraceContext,
+  watchServerResponse,
 } from '@hoptrace/core';
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import { fastifyPlugin } from 'fastify-plugin';
-import { stashedContext } from './raw-request-context.js';
+import { keepRequestIdOnHijack } from './hijacked-reply.js';
+import { extractRawRequest, stashedContext } from './raw-request-context.js';
 import {
   hasScope,
   openScope,
   reenterScope,
   reenterScopeOnError,
   reenterScopeWithPayload,
-  SCOPE,
 } from './request-scope.js';
 import { sameOptions } from './same-options.js';
 import { serverOptionsOf } from './server-options.js';
@@ -54,9 +54,11 @@ function hoptraceOptionsOf(options: Record<string, unknown>): HoptraceOptions {
 /**
  * Throws when the server was built with {@link hoptraceServerOptions} given other options than
  * the plugin: its `genReqId` and the plugin would decide request IDs by different rules, and
- * `request.id` could differ from the ID on the response.
+ * `request.id` could differ from the ID on the response. Returns whether the server was built with
+ * them (its `genReqId` then binds every raw request to its context before Fastify adds its own
+ * response listeners).
  */
-function checkServerOptions(fastify: FastifyInstance, options: HoptraceOptions): void {
+function checkServerOptions(fastify: FastifyInstance, options: HoptraceOptions): boolean {
   const serverOptions = serverOptionsOf((fastify as { genReqId?: unknown }).genReqId);
   if (serverOptions !== undefined && !sameOptions(serverOptions, options)) {
     throw new HoptraceOptionsError(
@@ -64,6 +66,7 @@ function checkServerOptions(fastify: FastifyInstance, options: HoptraceOptions):
       'differ from those given to hoptraceServerOptions(): give both the same options, so that request.id and the response header are the same ID',
     );
   }
+  return serverOptions !== undefined;
 }
 
 function hoptracePlugin(
@@ -84,12 +87,13 @@ function hoptracePlugin(
 
 function install(fastify: FastifyInstance, options: HoptraceOptions): void {
   const engine = createHoptrace(options);
-  checkServerOptions(fastify, options);
+  const boundByGenReqId = checkServerOptions(fastify, options);
+  const headerName = engine.options.requestIdHeader;
+  let hijackKept = false;
 
   // Declared as null and set per request, as Fastify asks, so every request object keeps one
   // shape. The third argument only selects the typed overload that allows null.
   fastify.decorateRequest('hoptrace', null, []);
-  fastify.decorateRequest(SCOPE, null, []);
 
   /**
    * Reads the context (or takes what genReqId read), sets request.hoptrace and the header (and,
@@ -97,17 +101,16 @@ function install(fastify: FastifyInstance, options: HoptraceOptions): void {
    */
   function begin(request: FastifyRequest, reply: FastifyReply): TraceContext {
     const raw = request.raw;
-    // The header goes on the raw response, not through reply.header(): Fastify merges it into
-    // every writeHead (404s, error handlers, replies sent by a later hook), and it also reaches
-    // replies written straight to reply.raw after reply.hijack().
-    const context = openServerRequest(
-      engine,
-      raw,
-      reply.raw,
-      fastifyRoute,
-      request,
-      stashedContext(raw),
-    );
+    const context = stashedContext(raw) ?? extractRawRequest(engine, raw);
+    // On the reply, not the raw response: Fastify merges reply headers into every writeHead (404s,
+    // error handlers, replies sent by a later hook) on Node's fast path; hijacked replies get it
+    // from keepRequestIdOnHijack.
+    reply.header(headerName, context.requestId);
+    if (!hijackKept) {
+      hijackKept = true;
+      keepRequestIdOnHijack(fastify, headerName, reply);
+    }
+    watchServerResponse(engine, context, raw, reply.raw, fastifyRoute, request);
     request.hoptrace = context;
     return context;
   }
@@ -130,7 +133,11 @@ function install(fastify: FastifyInstance, options: HoptraceOptions): void {
     openScope(request, reply, begin(request, reply), () => next(null, payload));
   });
   fastify.addHook('onError', reenterScopeOnError);
-  fastify.addHook('onResponse', reenterScope);
+  // onResponse runs from the raw response's `finish`, through a listener Fastify adds right after
+  // genReqId: with hoptraceServerOptions, genReqId has bound the request by then, so that listener
+  // runs in the context on its own, and a hook here would only make Fastify set up its response
+  // listeners for every request (about two points of a hello-world's throughput).
+  if (!boundByGenReqId) fastify.addHook('onResponse', reenterScope);
 }
 
 /**

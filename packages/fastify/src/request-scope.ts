@@ -1,16 +1,15 @@
-import { AsyncResource } from 'node:async_hooks';
-import { runServerRequest, type TraceContext } from '@hoptrace/core';
+import { contextStorage, runServerRequest, type TraceContext } from '@hoptrace/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-/** The request's async scope, kept on the Fastify request under a module-private key. */
-export const SCOPE = Symbol('hoptrace.fastify.scope');
+/** A Fastify request as the plugin decorates it: `hoptrace` is `null` until its scope opens. */
+type ScopedRequest = FastifyRequest & { hoptrace: TraceContext | null };
 
-type ScopedRequest = FastifyRequest & { [SCOPE]: AsyncResource | null };
+const storage = contextStorage();
 
 /**
  * Runs `next` (the rest of the `onRequest` hooks, then `preParsing` and, for a body-less request,
  * everything up to the reply) inside `context`, with listeners on the raw request and response
- * bound to it, and records the async scope for {@link reenterScope}.
+ * bound to it. {@link reenterScope} later restores the same context from `request.hoptrace`.
  */
 export function openScope(
   request: FastifyRequest,
@@ -18,18 +17,12 @@ export function openScope(
   context: TraceContext,
   next: () => void,
 ): void {
-  runServerRequest(context, request.raw, reply.raw, () => {
-    // An AsyncResource made here captures the current async context, the one `run` just opened;
-    // `runInAsyncScope` later restores exactly that, on Node 20 (async hooks) and on Node 24
-    // (AsyncContextFrame) alike.
-    (request as ScopedRequest)[SCOPE] = new AsyncResource('hoptrace.fastify.request');
-    next();
-  });
+  runServerRequest(context, request.raw, reply.raw, next);
 }
 
 /** Whether hoptrace opened this request's scope (its `onRequest` hook ran). */
 export function hasScope(request: FastifyRequest): boolean {
-  return (request as ScopedRequest)[SCOPE] !== null;
+  return (request as ScopedRequest).hoptrace !== null;
 }
 
 /**
@@ -48,13 +41,18 @@ export function hasScope(request: FastifyRequest): boolean {
  *   `onRequest` ran, so no binding of ours reaches it, and `finish` comes from wherever the
  *   response was ended (a piped stream's last chunk).
  *
- * One `runInAsyncScope` per phase. A request answered before hoptrace's `onRequest` ran has no
- * scope until the plugin's `onSend` opens one, and continues as it is until then.
+ * A phase that is still in the request's context (the common case: a GET answered synchronously,
+ * a body read through the bound raw request) costs one store read; only one that lost it pays
+ * for an `AsyncLocalStorage#run`. What is restored is hoptrace's context, not every other
+ * AsyncLocalStorage's (an AsyncResource per request would restore all of them, at the price of
+ * an async resource per request: about a tenth of a hello-world's throughput on Node 20). A
+ * request answered before hoptrace's `onRequest` ran has no scope until the plugin's `onSend`
+ * opens one, and continues as it is until then.
  */
 export function reenterScope(request: FastifyRequest, _reply: FastifyReply, done: () => void) {
-  const scope = (request as ScopedRequest)[SCOPE];
-  if (scope === null) done();
-  else scope.runInAsyncScope(done);
+  const context = (request as ScopedRequest).hoptrace;
+  if (context === null || storage.getStore() === context) done();
+  else storage.run(context, done);
 }
 
 /** {@link reenterScope} for the phases whose `done` passes a payload on (kept unchanged). */
@@ -64,9 +62,9 @@ export function reenterScopeWithPayload<Payload>(
   payload: Payload,
   done: (error: null, payload: Payload) => void,
 ): void {
-  const scope = (request as ScopedRequest)[SCOPE];
-  if (scope === null) done(null, payload);
-  else scope.runInAsyncScope(done, undefined, null, payload);
+  const context = (request as ScopedRequest).hoptrace;
+  if (context === null || storage.getStore() === context) done(null, payload);
+  else storage.run(context, done, null, payload);
 }
 
 /** {@link reenterScope} for `onError`, which is given the error and continues with `done()`. */

@@ -150,8 +150,19 @@ async function runCase(server: TestApp, probeCase: ProbeCase, count = 8) {
   }
 }
 
-describe.each(FASTIFY_VERSIONS)('%s: the context in every hook', (_name, factory) => {
-  const server = useTestApp(factory);
+// With hoptraceServerOptions, genReqId binds the raw request before Fastify adds its response
+// listeners, and the plugin adds no onResponse hook; with the plugin alone, it does. Both must
+// give the same contexts.
+const SETUPS = FASTIFY_VERSIONS.flatMap(
+  ([name, factory]) =>
+    [
+      [`${name} with hoptraceServerOptions`, factory, {}],
+      [`${name}, plugin only`, factory, { serverOptions: false }],
+    ] as const,
+);
+
+describe.each(SETUPS)('%s: the context in every hook', (_name, factory, options) => {
+  const server = useTestApp(factory, options);
 
   it.each(CASES)('$name', (probeCase) => runCase(server(), probeCase));
 
@@ -186,8 +197,8 @@ describe.each(FASTIFY_VERSIONS)('%s: the context in every hook', (_name, factory
   });
 });
 
-describe.each(FASTIFY_VERSIONS)('%s: steps that continue from elsewhere', (_name, factory) => {
-  const server = useTestApp(factory);
+describe.each(SETUPS)('%s: steps that continue from elsewhere', (_name, factory, options) => {
+  const server = useTestApp(factory, options);
 
   // Each route continues one step from a callback in the start-up context (a pooled client):
   // hoptrace's hook at the start of the next phase restores the request's context.
