@@ -11,14 +11,13 @@ type ErrorWithHeaders = Error & { headers?: unknown };
 
 const NOTHING_TO_RESTORE = (): void => {};
 
-/** What the error path needs of a request, kept on `ctx.state` under a private key. */
-interface ErrorScope {
-  readonly context: TraceContext;
-  readonly headerName: string;
-}
-
-const ERROR_SCOPE = Symbol('hoptrace.koa.error-scope');
-type ScopedState = { [ERROR_SCOPE]?: ErrorScope };
+/**
+ * What the error path needs of a request, kept on `ctx.state` under private keys: two property
+ * writes into the slack of Koa's fresh `{}` rather than a record allocated per request.
+ */
+const ERROR_CONTEXT = Symbol('hoptrace.koa.error-context');
+const ERROR_HEADER = Symbol('hoptrace.koa.error-header');
+type ScopedState = { [ERROR_CONTEXT]?: TraceContext; [ERROR_HEADER]?: string };
 
 /** The Koa context prototypes (`app.context`) whose `onerror` is already wrapped. */
 const wrappedPrototypes = new WeakSet<object>();
@@ -59,7 +58,8 @@ export function keepRequestIdOnErrors(
   // on ctx.state. Giving each ctx its own onerror instead costs V8 a new object shape per
   // request (measured: +19% instructions per request on a Koa hello-world).
   if (!Object.hasOwn(ctx, 'onerror') && state !== undefined && isObject(prototype)) {
-    state[ERROR_SCOPE] = { context, headerName };
+    state[ERROR_CONTEXT] = context;
+    state[ERROR_HEADER] = headerName;
     if (!wrappedPrototypes.has(prototype)) wrapPrototypeOnerror(prototype as ErrorHandlingContext);
     return;
   }
@@ -78,9 +78,17 @@ function wrapPrototypeOnerror(prototype: ErrorHandlingContext): void {
   wrappedPrototypes.add(prototype);
   const onerror = prototype.onerror;
   prototype.onerror = function hoptraceOnerror(this: ErrorHandlingContext, thrown: unknown): void {
-    const scope = (this.state as ScopedState | undefined)?.[ERROR_SCOPE];
-    if (scope === undefined) onerror.call(this, thrown as Error);
-    else handleError(this, onerror, thrown, scope.context, scope.headerName);
+    // Koa calls it with null for every request that finishes (on-finished's callback); its own
+    // handler returns at once then, and so does this one, with no context to enter.
+    if (thrown === null || thrown === undefined) {
+      onerror.call(this, thrown as never);
+      return;
+    }
+    const state = this.state as ScopedState | undefined;
+    const context = state?.[ERROR_CONTEXT];
+    const headerName = state?.[ERROR_HEADER];
+    if (context === undefined || headerName === undefined) onerror.call(this, thrown as Error);
+    else handleError(this, onerror, thrown, context, headerName);
   };
 }
 
