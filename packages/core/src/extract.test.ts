@@ -91,6 +91,33 @@ describe('extract: request ID', () => {
     expect(extract({ 'x-request-id': 'a' }, throwing).untrustedRequestId).toBe('a');
   });
 
+  it('stays correct when trustRequestId extracts other headers while the request is read', () => {
+    // Extraction reuses its scratch object between requests: a nested one must not share it.
+    const nested: string[] = [];
+    const options = {
+      trustRequestId: () => {
+        const inner = extract({
+          'x-request-id': 'inner',
+          traceparent: `00-${'a'.repeat(32)}-${'d'.repeat(16)}-01`,
+        });
+        nested.push(`${inner.requestId}:${inner.traceId}`);
+        return true;
+      },
+    };
+    const outer = extract(
+      { 'x-request-id': 'outer', 'x-b3-traceid': 'b'.repeat(32), 'x-b3-spanid': 'c'.repeat(16) },
+      options,
+    );
+    expect(nested).toEqual([`inner:${'a'.repeat(32)}`]);
+    expect(outer).toMatchObject({
+      requestId: 'outer',
+      requestIdSource: 'incoming',
+      traceId: 'b'.repeat(32),
+      spanId: 'c'.repeat(16),
+    });
+    expect(extract({ 'x-request-id': 'next' }).traceId).not.toBe('b'.repeat(32));
+  });
+
   it('uses a custom generator, and falls back to UUIDs when it later returns an invalid ID or throws', () => {
     expect(extract({}, { generateRequestId: () => 'job-1' }).requestId).toBe('job-1');
     // Valid when checked at construction, broken afterwards: requests must still get an ID.

@@ -50,10 +50,43 @@ class IncomingValues {
   baggage: RawValues = undefined;
   extras: Map<string, string[]> | undefined = undefined;
 
-  constructor(readonly options: ResolvedOptions) {}
+  constructor(public options: ResolvedOptions) {}
+
+  /** Empties it for another request, so one object serves every extraction in turn. */
+  reset(options: ResolvedOptions): this {
+    this.options = options;
+    this.requestId = undefined;
+    this.correlationId = undefined;
+    this.b3 = undefined;
+    this.traceId = undefined;
+    this.spanId = undefined;
+    this.parentSpanId = undefined;
+    this.sampled = undefined;
+    this.flags = undefined;
+    this.traceparent = undefined;
+    this.tracestate = undefined;
+    this.otSpanContext = undefined;
+    this.baggage = undefined;
+    this.extras = undefined;
+    return this;
+  }
 }
 
-type SingleField = Exclude<keyof IncomingValues, 'extras' | 'options'>;
+/**
+ * The values object of the last finished extraction, to be reset and used again: extraction is
+ * synchronous, so one is enough; a nested one (a `trustRequestId` function that extracts) finds
+ * none and makes its own.
+ */
+let spareValues: IncomingValues | undefined;
+
+function takeValues(options: ResolvedOptions): IncomingValues {
+  const values = spareValues;
+  if (values === undefined) return new IncomingValues(options);
+  spareValues = undefined;
+  return values.reset(options);
+}
+
+type SingleField = Exclude<keyof IncomingValues, 'extras' | 'options' | 'reset'>;
 
 const FIELD_BY_HEADER: ReadonlyMap<string, SingleField> = new Map<string, SingleField>([
   ['b3', 'b3'],
@@ -122,21 +155,25 @@ const NO_REJECTIONS: readonly Rejection[] = Object.freeze([]);
 
 /** Collects rejections and the verbatim headers to forward for one request. */
 class Findings {
-  readonly rejected: Rejection[] = [];
+  /** Made on the first rejection: most requests have none, and then share one frozen empty list. */
+  rejected: Rejection[] | undefined = undefined;
   readonly incoming: Record<string, string> = {};
+  requestIdSource: 'incoming' | 'generated' = 'generated';
+  /** A valid incoming request ID that `trustRequestId` turned away. */
+  untrustedRequestId: string | undefined = undefined;
+  /** The `trustRequestId` decision, when a valid request ID arrived to ask it about. */
+  trusted: boolean | undefined = undefined;
 
   reject(header: string, value: string, maxLength: number, commaMeansMultiple = false): undefined {
-    this.rejected.push(
-      Object.freeze({
-        header,
-        reason: rejectionReason(value, maxLength, commaMeansMultiple),
-        length: value.length,
-      }),
+    return this.rejectAs(
+      header,
+      rejectionReason(value, maxLength, commaMeansMultiple),
+      value.length,
     );
-    return undefined;
   }
 
   rejectAs(header: string, reason: Rejection['reason'], length: number): undefined {
+    this.rejected ??= [];
     this.rejected.push(Object.freeze({ header, reason, length }));
     return undefined;
   }
@@ -192,32 +229,28 @@ function isTrusted(
     : safeTrust(trust, { headers, remoteAddress: info?.remoteAddress, request: info?.request });
 }
 
+/**
+ * The request ID to use: the valid, trusted incoming one, otherwise a fresh one. Where it came
+ * from, the untrusted value and the trust decision are left on `findings` (no record per request).
+ */
 function extractRequestId(
   values: RawValues,
   options: ResolvedOptions,
   findings: Findings,
   headers: HeaderCarrier,
   info: ExtractRequestInfo | undefined,
-): {
-  requestId: string;
-  source: 'incoming' | 'generated';
-  untrusted: string | undefined;
-  trusted: boolean | undefined;
-} {
+): string {
   const header = options.requestIdHeader;
   const valid = validIdValue(header, values, findings);
-  if (valid !== undefined) {
-    const trusted = isTrusted(options, headers, info);
-    if (trusted) return { requestId: valid, source: 'incoming', untrusted: undefined, trusted };
-    findings.rejectAs(header, 'untrusted', valid.length);
-    return { requestId: newRequestId(options), source: 'generated', untrusted: valid, trusted };
+  if (valid === undefined) return newRequestId(options);
+  findings.trusted = isTrusted(options, headers, info);
+  if (findings.trusted) {
+    findings.requestIdSource = 'incoming';
+    return valid;
   }
-  return {
-    requestId: newRequestId(options),
-    source: 'generated',
-    untrusted: undefined,
-    trusted: undefined,
-  };
+  findings.rejectAs(header, 'untrusted', valid.length);
+  findings.untrustedRequestId = valid;
+  return newRequestId(options);
 }
 
 /**
@@ -468,7 +501,7 @@ function extractFrom(
   info: ExtractRequestInfo | undefined,
 ): TraceContext {
   const findings = new Findings();
-  let values = new IncomingValues(resolved);
+  let values = takeValues(resolved);
   try {
     forEachHeader(headers, values, visitHeader);
   } catch {
@@ -481,13 +514,14 @@ function extractFrom(
     values.correlationId,
     resolved,
     findings,
-    requestId.trusted,
+    findings.trusted,
     headers,
     info,
   );
   const { single, multi } = extractB3(values, resolved, findings);
   const traceparent = extractTraceparent(values, resolved, findings);
   extractOpaque(values, resolved, findings);
+  spareValues = values;
 
   // B3 README: "the single header variant takes precedence over the multiple header one when
   // extracting fields". A single header with no IDs (`b3: 0`) has only the sampling field to give.
@@ -528,9 +562,9 @@ function extractFrom(
   if (traceId !== undefined) dropConflicts(findings, traceId, single, multi, traceparent);
 
   return Object.freeze({
-    requestId: requestId.requestId,
-    requestIdSource: requestId.source,
-    untrustedRequestId: requestId.untrusted,
+    requestId,
+    requestIdSource: findings.requestIdSource,
+    untrustedRequestId: findings.untrustedRequestId,
     correlationId,
     traceId,
     spanId,
@@ -542,7 +576,7 @@ function extractFrom(
     tracestate: findings.incoming.tracestate,
     baggage: findings.incoming.baggage,
     incoming: Object.freeze(findings.incoming),
-    rejected: findings.rejected.length === 0 ? NO_REJECTIONS : Object.freeze(findings.rejected),
+    rejected: findings.rejected === undefined ? NO_REJECTIONS : Object.freeze(findings.rejected),
   });
 }
 
