@@ -18,13 +18,14 @@ import { DIAGNOSTICS_HEADER } from './trail.js';
  * ```
  */
 export function extractServerRequest(hoptrace: Hoptrace, request: IncomingMessage): TraceContext {
-  // The peer address is only for a trustRequestId function: reading it asks the OS
-  // (getpeername), so it is skipped when no function will look at it.
-  const remoteAddress =
-    typeof hoptrace.options.trustRequestId === 'function'
-      ? request.socket?.remoteAddress
+  // The peer address and the request are only for a trustRequestId function: reading the address
+  // asks the OS (getpeername), so neither is gathered when no function will look at them.
+  const { options } = hoptrace;
+  const info =
+    typeof options.trustRequestId === 'function'
+      ? { remoteAddress: request.socket?.remoteAddress, request }
       : undefined;
-  return hoptrace.extract(request.headers, { remoteAddress, request });
+  return hoptrace.extract(request.headers, info);
 }
 
 /**
