@@ -73,6 +73,18 @@ describe('bindRequestContext and requestContext', () => {
     expect(seen).toEqual(['request:bound-request', 'response:bound-request']);
   });
 
+  it("leave Node's own clearIncoming unbound: it runs no application code", () => {
+    const [request] = pair();
+    bindRequestContext(request, extract({ 'x-request-id': 'bound-request' }));
+    const seen: (string | undefined)[] = [];
+    // Named like the function Node's HTTP server adds to every request's 'end'.
+    const clearIncoming = () => seen.push(tryGetContext()?.requestId);
+    request.on('end', clearIncoming);
+    request.on('end', () => seen.push(tryGetContext()?.requestId));
+    runWithContext(extract({ 'x-request-id': 'emitter' }), () => request.emit('end'));
+    expect(seen).toEqual(['emitter', 'bound-request']);
+  });
+
   it('leave unbound requests and responses alone', () => {
     const [request, response] = pair();
     expect(requestContext(request)).toBeUndefined();

@@ -46,6 +46,16 @@ function responseListenerContext(emitter: HttpResponse): TraceContext | undefine
 }
 
 /**
+ * Node's own `clearIncoming`, which its HTTP server adds to every request's `end` once the
+ * response has finished (to let the parser drop the request). It runs no application code, so it
+ * needs no context, and binding it would cost every request a closure and an AsyncLocalStorage
+ * run (on Node 24, a new context frame): in a hello-world it is the only listener bound at all.
+ */
+function isNodeCleanup(listener: Listener): boolean {
+  return listener.name === 'clearIncoming';
+}
+
+/**
  * Wraps the registration methods of Node's request and response prototypes, once: a listener
  * added to a request or response marked by {@link bindRequestContext} or {@link bindEmitter}
  * runs in that request's context; every other emitter of those classes is left as it was (one
@@ -68,7 +78,7 @@ function wrapHttpPrototypes(): void {
       if (typeof original !== 'function') continue;
       const register: Register = function register(this: HttpEmitter, event, listener) {
         const context = contextOf(this);
-        if (context === undefined || typeof listener !== 'function') {
+        if (context === undefined || typeof listener !== 'function' || isNodeCleanup(listener)) {
           return original.call(this, event, listener);
         }
         return original.call(this, event, inContext(listener, context));
