@@ -101,6 +101,18 @@ it('rebuilds the service map from the observation records alone', async () => {
   while ((recorded('gateway') < 61 || recorded('pricing') < 61) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+  // The server side of the last calls (orders answering the gateway's last call, say) may still be
+  // on its way through the pipes: wait until no observation has arrived for 300 ms (bounded).
+  const observations = () => topology.logs.filter((line) => line.hoptrace !== undefined).length;
+  let count = observations();
+  let quietSince = Date.now();
+  while (Date.now() - quietSince < 300 && Date.now() < deadline + 5_000) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    if (observations() !== count) {
+      count = observations();
+      quietSince = Date.now();
+    }
+  }
   const map = await topologyFromLogFiles(topology.logs);
   const edges = map.edges.map((edge) =>
     edge.toKind === 'service' ? `${edge.from} → ${edge.to}` : `${edge.from} → unobserved`,
