@@ -120,7 +120,7 @@ export function bindRequestContext(request: IncomingMessage, context: TraceConte
  *
  * @example
  * ```ts
- * server.on('clientError', (error, socket) => ...);
+ * // An Express error handler registered where the request's async context may be lost:
  * app.use((error, request, response, next) => log(requestContext(request)?.requestId));
  * ```
  */
