@@ -5,9 +5,19 @@
 // machine's slow and fast phases hit both alike; the start order alternates; the ratio is taken
 // per window and the median reported. Loopback only, bounded in windows and seconds.
 //
+// Every thread of a server is pinned (`taskset -a`): V8's GC and compiler threads left on the
+// load generator's core would give each server a second core's worth of help and make the result
+// depend on how busy that core is.
+//
+// LOAD=wrk drives the same windows with wrk (C; `apt-get install wrk`) instead of autocannon.
+// autocannon, itself a Node process, keeps core 1 about 95% busy at these rates; wrk leaves it
+// idle part of the time, so the servers are the only bottleneck. The two can disagree (see
+// ../README.md); report which one a number comes from.
+//
 // Usage: node bench/http/run.mjs [express|koa|fastify ...]
 //   ROUNDS=3 WINDOW_S=5 CONNECTIONS=16 CONTENDERS=bare-control,als-floor,hoptrace,cls-rtracer
-import { execFileSync, fork } from 'node:child_process';
+//   LOAD=autocannon|wrk WARMUP=1 (warm-up windows per server, each alone)
+import { execFile, execFileSync, fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +28,10 @@ const WINDOW_S = Number(process.env.WINDOW_S ?? 5);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 16);
 const FRAMEWORKS =
   process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['express', 'koa', 'fastify'];
+const WARMUP_WINDOWS = Number(process.env.WARMUP ?? 1);
+const LOAD = process.env.LOAD ?? 'autocannon';
+if (LOAD !== 'autocannon' && LOAD !== 'wrk')
+  throw new Error(`LOAD must be autocannon or wrk, not ${LOAD}`);
 const CONTENDERS = (process.env.CONTENDERS ?? 'bare-control,als-floor,hoptrace,cls-rtracer').split(
   ',',
 );
@@ -41,7 +55,8 @@ function startServer(framework, variant) {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     child.once('message', ({ port, pid }) => {
-      if (hasTaskset) execFileSync('taskset', ['-p', '-c', '0', String(pid)], { stdio: 'ignore' });
+      if (hasTaskset)
+        execFileSync('taskset', ['-a', '-p', '-c', '0', String(pid)], { stdio: 'ignore' });
       resolve({ variant, port, pid, child });
     });
     child.once('exit', (code) => reject(new Error(`${framework}/${variant} exited with ${code}`)));
@@ -63,7 +78,42 @@ const headerPool = Array.from({ length: 256 }, () => ({
   'x-b3-sampled': '1',
 }));
 
+const wrkScript = fileURLToPath(new URL('./mesh-headers.lua', import.meta.url));
+
+/** wrk's latency figure ("12.34ms", "870.00us", "1.02s") in milliseconds. */
+function wrkMillis(text) {
+  const match = /^([\d.]+)(us|ms|s)$/.exec(text ?? '');
+  if (match === null) return Number.NaN;
+  const scale = { us: 0.001, ms: 1, s: 1000 }[match[2]];
+  return Number(match[1]) * scale;
+}
+
+function loadWithWrk(server) {
+  const before = cpuTicks(server.pid);
+  const url = `http://127.0.0.1:${server.port}/`;
+  const args = ['-t1', `-c${CONNECTIONS}`, `-d${WINDOW_S}s`, '--latency', '-s', wrkScript, url];
+  return new Promise((resolve, reject) => {
+    execFile('wrk', args, { timeout: (WINDOW_S + 30) * 1000 }, (error, output) => {
+      if (error) return reject(error);
+      const requests = Number(/(\d+) requests in/.exec(output)?.[1] ?? 0);
+      const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/
+        .exec(output)
+        ?.slice(1)
+        .reduce((sum, count) => sum + Number(count), 0);
+      resolve({
+        rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1] ?? 0),
+        p99: wrkMillis(/^\s+99%\s+(\S+)/m.exec(output)?.[1]),
+        errors:
+          (socketErrors ?? 0) + Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0),
+        cpuMicrosPerRequest:
+          requests === 0 ? 0 : ((cpuTicks(server.pid) - before) * 10_000) / requests,
+      });
+    });
+  });
+}
+
 function load(server) {
+  if (LOAD === 'wrk') return loadWithWrk(server);
   let next = 0;
   const before = cpuTicks(server.pid);
   return new Promise((resolve, reject) => {
@@ -104,10 +154,12 @@ for (const framework of FRAMEWORKS) {
   for (const variant of ['bare', ...CONTENDERS])
     servers.set(variant, await startServer(framework, variant));
   const bare = servers.get('bare');
-  // Warm-up: JIT and connection pools.
-  await Promise.all(
-    [...servers.values()].map((server) => load({ ...server }).catch(() => undefined)),
-  );
+  // Warm-up, one server at a time so each has the core to itself: V8 has then optimized every
+  // contender's hot code before the first window. Warming all at once left the contenders with
+  // more code to optimize (hoptrace) slower for their first windows.
+  for (let pass = 0; pass < WARMUP_WINDOWS; pass++) {
+    for (const server of servers.values()) await load(server).catch(() => undefined);
+  }
   const windows = new Map(CONTENDERS.map((variant) => [variant, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const variant of CONTENDERS) {
@@ -144,7 +196,7 @@ for (const framework of FRAMEWORKS) {
 }
 
 console.log(
-  `\nNode ${process.version}, ${ROUNDS} rounds of ${WINDOW_S} s windows, ${CONNECTIONS} connections, mesh headers (x-request-id + B3 multi)`,
+  `\nNode ${process.version}, ${ROUNDS} rounds of ${WINDOW_S} s windows, ${CONNECTIONS} connections, mesh headers (x-request-id + B3 multi), load from ${LOAD}`,
 );
 console.log(
   '| framework | contender | req/s (bare in the same windows) | p99 ms (bare) | throughput vs bare | CPU per request vs bare |',
