@@ -5,14 +5,14 @@
 // machine's slow and fast phases hit both alike; the start order alternates; the ratio is taken
 // per window and the median reported. Loopback only, bounded in windows and seconds.
 //
-// Every thread of a server is pinned (`taskset -a`): V8's GC and compiler threads left on the
-// load generator's core would give each server a second core's worth of help and make the result
-// depend on how busy that core is.
+// Every thread of a server is pinned (`taskset -a`): otherwise V8's GC and compiler threads stay
+// on the load generator's core, and how fast a server collects garbage depends on how busy that
+// core is.
 //
 // LOAD=wrk drives the same windows with wrk (C; `apt-get install wrk`) instead of autocannon.
-// autocannon, itself a Node process, keeps core 1 about 95% busy at these rates; wrk leaves it
-// idle part of the time, so the servers are the only bottleneck. The two can disagree (see
-// ../README.md); report which one a number comes from.
+// autocannon, itself a Node process, keeps core 1 about 95% busy at these rates; wrk does not.
+// On 2026-12-03 both gave the same ranking and gaps (../README.md); say which one a number comes
+// from.
 //
 // Usage: node bench/http/run.mjs [express|koa|fastify ...]
 //   ROUNDS=3 WINDOW_S=5 CONNECTIONS=16 CONTENDERS=bare-control,als-floor,hoptrace,cls-rtracer
@@ -154,9 +154,9 @@ for (const framework of FRAMEWORKS) {
   for (const variant of ['bare', ...CONTENDERS])
     servers.set(variant, await startServer(framework, variant));
   const bare = servers.get('bare');
-  // Warm-up, one server at a time so each has the core to itself: V8 has then optimized every
-  // contender's hot code before the first window. Warming all at once left the contenders with
-  // more code to optimize (hoptrace) slower for their first windows.
+  // Warm-up, one server at a time so each has the core to itself and V8 has optimized its hot
+  // code before the first window. A short warm-up of all servers at once left every contender
+  // 10–17% slower in its first window and level after it (seen with wrk on 2026-12-03).
   for (let pass = 0; pass < WARMUP_WINDOWS; pass++) {
     for (const server of servers.values()) await load(server).catch(() => undefined);
   }
