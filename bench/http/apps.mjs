@@ -21,15 +21,30 @@ function hoptraceOptions(variant) {
   return variant === 'hoptrace-observe' ? { observe: () => observed++ } : {};
 }
 
+const HOPTRACE_VARIANTS = new Set(['hoptrace', 'hoptrace-observe', 'hoptrace-trace']);
+
+/**
+ * How a hoptrace handler reads the request: the request ID (which leaves the trace headers
+ * unread: core's ContextSlot), or, for `hoptrace-trace`, the whole context, as a handler that
+ * logs its trace ID or calls another service does (every trace header read and validated).
+ */
+async function hoptraceRead(variant) {
+  const { getContext, getRequestId } = await import('@hoptrace/core');
+  if (variant !== 'hoptrace-trace') return () => getRequestId();
+  return () => {
+    const context = getContext();
+    return `${context.requestId} ${context.traceId}`;
+  };
+}
+
 /**
  * The one middleware `variant` adds to an Express or Koa app, and how the handler then reads the
  * request ID; `undefined` for the bare app. `floor` is the framework's als-floor middleware.
  */
 async function middlewareVariant(framework, variant, floor) {
-  if (variant === 'hoptrace' || variant === 'hoptrace-observe') {
+  if (HOPTRACE_VARIANTS.has(variant)) {
     const { hoptrace } = await import(`@hoptrace/${framework}`);
-    const { getRequestId } = await import('@hoptrace/core');
-    return { middleware: hoptrace(hoptraceOptions(variant)), read: () => getRequestId() };
+    return { middleware: hoptrace(hoptraceOptions(variant)), read: await hoptraceRead(variant) };
   }
   if (variant === 'cls-rtracer') {
     const { default: rTracer } = await import('cls-rtracer');
@@ -84,13 +99,12 @@ async function fastify(variant) {
   const { default: Fastify } = await import('fastify');
   let read = (request) => request.headers['x-request-id'] ?? 'none';
   let app;
-  if (variant === 'hoptrace' || variant === 'hoptrace-observe') {
+  if (HOPTRACE_VARIANTS.has(variant)) {
     const { hoptrace, hoptraceServerOptions } = await import('@hoptrace/fastify');
-    const { getRequestId } = await import('@hoptrace/core');
     const options = hoptraceOptions(variant);
     app = Fastify({ ...hoptraceServerOptions(options) });
     await app.register(hoptrace, options);
-    read = () => getRequestId();
+    read = await hoptraceRead(variant);
   } else if (variant === 'cls-rtracer') {
     const { default: rTracer } = await import('cls-rtracer');
     app = Fastify();

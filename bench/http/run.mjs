@@ -15,7 +15,7 @@
 // from.
 //
 // Usage: node bench/http/run.mjs [express|koa|fastify ...]
-//   ROUNDS=3 WINDOW_S=5 CONNECTIONS=16 CONTENDERS=bare-control,als-floor,hoptrace,cls-rtracer
+//   ROUNDS=3 WINDOW_S=5 CONNECTIONS=16 CONTENDERS=bare-control,als-floor,hoptrace,hoptrace-trace,cls-rtracer
 //   LOAD=autocannon|wrk WARMUP=1 (warm-up windows per server, each alone)
 import { execFile, execFileSync, fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -32,9 +32,9 @@ const WARMUP_WINDOWS = Number(process.env.WARMUP ?? 1);
 const LOAD = process.env.LOAD ?? 'autocannon';
 if (LOAD !== 'autocannon' && LOAD !== 'wrk')
   throw new Error(`LOAD must be autocannon or wrk, not ${LOAD}`);
-const CONTENDERS = (process.env.CONTENDERS ?? 'bare-control,als-floor,hoptrace,cls-rtracer').split(
-  ',',
-);
+const CONTENDERS = (
+  process.env.CONTENDERS ?? 'bare-control,als-floor,hoptrace,hoptrace-trace,cls-rtracer'
+).split(',');
 const serverScript = fileURLToPath(new URL('./server.mjs', import.meta.url));
 
 const hasTaskset = (() => {

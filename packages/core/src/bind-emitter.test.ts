@@ -3,6 +3,7 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { bindEmitter, bindRequestContext, requestContext } from './bind-emitter.js';
+import { ContextSlot } from './context-slot.js';
 import { getRequestId, runWithContext, tryGetContext } from './context-storage.js';
 import { extract } from './extract.js';
 
@@ -57,7 +58,7 @@ describe('bindRequestContext and requestContext', () => {
   it('bind a request and, through response.req, its response, with one mark', () => {
     const [request, response] = pair();
     const context = extract({ 'x-request-id': 'bound-request' });
-    bindRequestContext(request, context);
+    bindRequestContext(request, ContextSlot.of(context));
     expect(Object.getOwnPropertySymbols(response)).toHaveLength(
       Object.getOwnPropertySymbols(pair()[1]).length,
     );
@@ -75,7 +76,7 @@ describe('bindRequestContext and requestContext', () => {
 
   it("leave Node's own clearIncoming unbound: it runs no application code", () => {
     const [request] = pair();
-    bindRequestContext(request, extract({ 'x-request-id': 'bound-request' }));
+    bindRequestContext(request, ContextSlot.of(extract({ 'x-request-id': 'bound-request' })));
     const seen: (string | undefined)[] = [];
     // Named like the function Node's HTTP server adds to every request's 'end'.
     const clearIncoming = () => seen.push(tryGetContext()?.requestId);
@@ -97,7 +98,7 @@ describe('bindRequestContext and requestContext', () => {
 
   it('bindEmitter marks a response whose request is bound elsewhere or not at all', () => {
     const [request, response] = pair();
-    bindRequestContext(request, extract({ 'x-request-id': 'the-request' }));
+    bindRequestContext(request, ContextSlot.of(extract({ 'x-request-id': 'the-request' })));
     const own = extract({ 'x-request-id': 'the-response' });
     runWithContext(own, () => bindEmitter(response));
     expect(requestContext(response)).toBe(own);

@@ -1,6 +1,7 @@
 import { AsyncResource } from 'node:async_hooks';
 import type { EventEmitter } from 'node:events';
 import { IncomingMessage, ServerResponse } from 'node:http';
+import type { ContextSlot } from './context-slot.js';
 import { contextStorage } from './context-storage.js';
 import type { TraceContext } from './trace-context.js';
 
@@ -16,7 +17,7 @@ const LISTENER_CONTEXT = Symbol('hoptrace.listener-context');
 /** On any other emitter: set once its registration methods are wrapped. */
 const BOUND = Symbol.for('hoptrace.bound-emitter');
 
-type HttpEmitter = EventEmitter & { [LISTENER_CONTEXT]?: TraceContext };
+type HttpEmitter = EventEmitter & { [LISTENER_CONTEXT]?: ContextSlot };
 type HttpResponse = HttpEmitter & { req?: HttpEmitter };
 
 /**
@@ -24,10 +25,10 @@ type HttpResponse = HttpEmitter & { req?: HttpEmitter };
  * `entry.listener === original`, the convention `once` uses for its own wrappers (whose
  * `.listener` is the caller's function), so removal keeps working for both.
  */
-function inContext(listener: Listener, context: TraceContext): Listener {
+function inContext(listener: Listener, slot: ContextSlot): Listener {
   const storage = contextStorage();
   const bound: Listener = function boundListener(this: unknown, ...args: unknown[]) {
-    return storage.run(context, Reflect.apply, listener, this, args);
+    return storage.run(slot, Reflect.apply, listener, this, args);
   };
   bound.listener = listener.listener ?? listener;
   return bound;
@@ -38,10 +39,10 @@ function inContext(listener: Listener, context: TraceContext): Listener {
  * rule: it takes its request's (`response.req`, set by Node since 15.7), so that a request costs
  * one property write, not two (see {@link bindRequestContext}).
  */
-function requestListenerContext(emitter: HttpEmitter): TraceContext | undefined {
+function requestListenerContext(emitter: HttpEmitter): ContextSlot | undefined {
   return emitter[LISTENER_CONTEXT];
 }
-function responseListenerContext(emitter: HttpResponse): TraceContext | undefined {
+function responseListenerContext(emitter: HttpResponse): ContextSlot | undefined {
   return emitter[LISTENER_CONTEXT] ?? emitter.req?.[LISTENER_CONTEXT];
 }
 
@@ -94,9 +95,9 @@ function wrapHttpPrototypes(): void {
 }
 
 /**
- * Binds a Node server request and its response to `context`: listeners added to either from now
- * on run in `context`, whoever emits (see {@link bindEmitter} for why), and
- * {@link requestContext} returns it. What {@link runServerRequest} does before it runs the app;
+ * Binds a Node server request and its response to a request's {@link ContextSlot}: listeners
+ * added to either from now on run in it, whoever emits (see {@link bindEmitter} for why), and
+ * {@link requestContext} returns its context. What {@link runServerRequest} does before it runs the app;
  * for adapters that learn the context before they can run anything in it (Fastify's `genReqId`).
  *
  * Costs one property write on the request: in Express, whose requests get a new object shape
@@ -104,13 +105,13 @@ function wrapHttpPrototypes(): void {
  *
  * @example
  * ```ts
- * bindRequestContext(request, context);
- * request.on('end', () => getContext()); // context, whoever emits
+ * bindRequestContext(request, slot);
+ * request.on('end', () => getContext()); // slot.context, whoever emits
  * ```
  */
-export function bindRequestContext(request: IncomingMessage, context: TraceContext): void {
+export function bindRequestContext(request: IncomingMessage, slot: ContextSlot): void {
   wrapHttpPrototypes();
-  (request as HttpEmitter)[LISTENER_CONTEXT] = context;
+  (request as HttpEmitter)[LISTENER_CONTEXT] = slot;
 }
 
 /**
@@ -127,6 +128,22 @@ export function bindRequestContext(request: IncomingMessage, context: TraceConte
 export function requestContext(
   requestOrResponse: IncomingMessage | ServerResponse,
 ): TraceContext | undefined {
+  return requestContextSlot(requestOrResponse)?.context;
+}
+
+/**
+ * The {@link ContextSlot} a Node server request (or its response) was bound to, or `undefined`:
+ * {@link requestContext} without reading the trace headers, for adapters that need only the
+ * request ID or the slot itself (to re-enter the request's scope).
+ *
+ * @example
+ * ```ts
+ * requestContextSlot(request)?.requestId;
+ * ```
+ */
+export function requestContextSlot(
+  requestOrResponse: IncomingMessage | ServerResponse,
+): ContextSlot | undefined {
   return requestOrResponse instanceof ServerResponse
     ? responseListenerContext(requestOrResponse as unknown as HttpResponse)
     : requestListenerContext(requestOrResponse as unknown as HttpEmitter);
@@ -165,12 +182,12 @@ for (const method of REGISTER_METHODS) {
  */
 export function bindEmitter<Emitter extends EventEmitter>(emitter: Emitter): Emitter {
   if (emitter instanceof IncomingMessage || emitter instanceof ServerResponse) {
-    const context = contextStorage().getStore();
-    if (context === undefined) return emitter;
+    const slot = contextStorage().getStore();
+    if (slot === undefined) return emitter;
     wrapHttpPrototypes();
-    // A response whose request is bound to this context already needs no mark of its own.
-    if (!(emitter instanceof ServerResponse) || responseListenerContext(emitter) !== context) {
-      (emitter as HttpEmitter)[LISTENER_CONTEXT] = context;
+    // A response whose request is bound to this request's slot already needs no mark of its own.
+    if (!(emitter instanceof ServerResponse) || responseListenerContext(emitter) !== slot) {
+      (emitter as HttpEmitter)[LISTENER_CONTEXT] = slot;
     }
     return emitter;
   }

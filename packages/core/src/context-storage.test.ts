@@ -22,7 +22,7 @@ describe('context storage', () => {
   });
 
   it('is one store for the whole process, kept on globalThis under a registered symbol', () => {
-    const key = Symbol.for('hoptrace.context-storage.v1');
+    const key = Symbol.for('hoptrace.context-storage.v2');
     expect((globalThis as Record<symbol, unknown>)[key]).toBe(contextStorage());
   });
 

@@ -1,21 +1,23 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { ContextSlot } from './context-slot.js';
 import { NoActiveContextError } from './errors.js';
 import type { TraceContext } from './trace-context.js';
 
 /**
  * The global key of the one AsyncLocalStorage. `Symbol.for` makes it the same key in every copy
  * of this package (the ESM and the CJS build loaded side by side, or two installed versions), so
- * a context opened by one copy is seen by the other.
+ * a context opened by one copy is seen by the other. v2: the store holds {@link ContextSlot}s
+ * (v1 held contexts), so a copy that stores something else never shares it.
  */
-const STORAGE_KEY = Symbol.for('hoptrace.context-storage.v1');
+const STORAGE_KEY = Symbol.for('hoptrace.context-storage.v2');
 
-type GlobalWithStorage = typeof globalThis & { [STORAGE_KEY]?: AsyncLocalStorage<TraceContext> };
+type GlobalWithStorage = typeof globalThis & { [STORAGE_KEY]?: AsyncLocalStorage<ContextSlot> };
 
-function createStorage(): AsyncLocalStorage<TraceContext> {
+function createStorage(): AsyncLocalStorage<ContextSlot> {
   const global = globalThis as GlobalWithStorage;
   const existing = global[STORAGE_KEY];
   if (existing !== undefined) return existing;
-  const storage = new AsyncLocalStorage<TraceContext>();
+  const storage = new AsyncLocalStorage<ContextSlot>();
   Object.defineProperty(global, STORAGE_KEY, {
     value: storage,
     enumerable: false,
@@ -100,16 +102,18 @@ export function currentContextFallback(): ContextFallback | undefined {
 }
 
 /**
- * The process-wide AsyncLocalStorage that holds the current {@link TraceContext}. For adapters
- * that must re-enter a context (Fastify after body parsing); applications use
- * {@link runWithContext} and {@link getContext}.
+ * The process-wide AsyncLocalStorage that holds the current request's {@link ContextSlot} (its
+ * request ID, and its {@link TraceContext} read on first use). For adapters that must re-enter a
+ * request's scope (Fastify after body parsing); applications use {@link runWithContext} and
+ * {@link getContext}.
  *
  * @example
  * ```ts
- * contextStorage().enterWith(context); // what an adapter does where no callback can wrap the rest
+ * contextStorage().run(slot, done); // what an adapter does to re-enter a request's scope
+ * contextStorage().getStore()?.requestId;
  * ```
  */
-export function contextStorage(): AsyncLocalStorage<TraceContext> {
+export function contextStorage(): AsyncLocalStorage<ContextSlot> {
   return storage;
 }
 
@@ -123,7 +127,7 @@ export function contextStorage(): AsyncLocalStorage<TraceContext> {
  * ```
  */
 export function runWithContext<Result>(context: TraceContext, callback: () => Result): Result {
-  return storage.run(context, callback);
+  return storage.run(ContextSlot.of(context), callback);
 }
 
 /**
@@ -137,7 +141,7 @@ export function runWithContext<Result>(context: TraceContext, callback: () => Re
  * ```
  */
 export function getContext(): TraceContext {
-  const context = storage.getStore() ?? fallbackContext();
+  const context = storage.getStore()?.context ?? fallbackContext();
   if (context === undefined) throw new NoActiveContextError();
   return context;
 }
@@ -152,11 +156,12 @@ export function getContext(): TraceContext {
  * ```
  */
 export function tryGetContext(): TraceContext | undefined {
-  return storage.getStore() ?? fallbackContext();
+  return storage.getStore()?.context ?? fallbackContext();
 }
 
 /**
- * The current request ID, or `undefined` outside a request. The cheapest way to tag a log line.
+ * The current request ID, or `undefined` outside a request. The cheapest way to tag a log line:
+ * it does not read the trace headers (see {@link ContextSlot}).
  *
  * @example
  * ```ts
@@ -164,5 +169,5 @@ export function tryGetContext(): TraceContext | undefined {
  * ```
  */
 export function getRequestId(): string | undefined {
-  return (storage.getStore() ?? fallbackContext())?.requestId;
+  return storage.getStore()?.requestId ?? fallbackContext()?.requestId;
 }

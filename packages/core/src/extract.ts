@@ -2,7 +2,8 @@ import type { B3Context } from './b3-context.js';
 import { B3_MULTI_HEADER_NAMES, type B3MultiHeaders, parseB3Multi } from './b3-multi.js';
 import { parseB3Single } from './b3-single.js';
 import { BAGGAGE_MAX_LENGTH, parseBaggage } from './baggage.js';
-import { forEachHeader, type HeaderCarrier } from './header-carrier.js';
+import { ContextSlot, type PendingContext } from './context-slot.js';
+import { forEachHeader, type HeaderCarrier, type HeaderRecord } from './header-carrier.js';
 import { randomHexId } from './hex-id.js';
 import { trimOptionalWhitespace } from './optional-whitespace.js';
 import {
@@ -514,21 +515,114 @@ export function extractResolved(
 
 const NO_HEADERS: HeaderCarrier = Object.freeze({});
 
+/** The values of the headers hoptrace reads; a carrier whose getters throw counts as empty. */
+function readValues(headers: HeaderCarrier, resolved: ResolvedOptions): IncomingValues {
+  const values = takeValues(resolved);
+  try {
+    forEachHeader(headers, values, visitHeader);
+    return values;
+  } catch {
+    // A carrier whose getters throw (a broken proxy object) is treated as empty.
+    return new IncomingValues(resolved);
+  }
+}
+
 function extractFrom(
   headers: HeaderCarrier,
   resolved: ResolvedOptions,
   info: ExtractRequestInfo | undefined,
 ): TraceContext {
   const findings = new Findings();
-  let values = takeValues(resolved);
-  try {
-    forEachHeader(headers, values, visitHeader);
-  } catch {
-    // A carrier whose getters throw (a broken proxy object) is treated as empty.
-    values = new IncomingValues(resolved);
-  }
-
+  const values = readValues(headers, resolved);
   const requestId = extractRequestId(values.requestId, resolved, findings, headers, info);
+  return extractTrace(values, requestId, headers, resolved, info, findings);
+}
+
+/**
+ * Reads the request ID of a request whose headers are a record (Node's `IncomingHttpHeaders`)
+ * now, and the rest of its trace context on first use (see {@link ContextSlot} for why). What it
+ * reads is what {@link extract} reads, with the same rules and rejections. Never throws on
+ * header input.
+ *
+ * @example
+ * ```ts
+ * const slot = openExtraction(request.headers, hoptrace.options, undefined);
+ * response.setHeader('x-request-id', slot.requestId);
+ * slot.context.traceId; // the trace headers are read here
+ * ```
+ */
+export function openExtraction(
+  headers: HeaderRecord,
+  resolved: ResolvedOptions,
+  info: ExtractRequestInfo | undefined,
+): ContextSlot {
+  const findings = new Findings();
+  let requestId: string;
+  try {
+    const raw = recordValues(headers[resolved.requestIdHeader]);
+    requestId = extractRequestId(raw, resolved, findings, headers, info);
+  } catch {
+    // Unreachable by design (a record whose getter throws): the request still gets an ID.
+    requestId = newRequestId(resolved);
+  }
+  return new ContextSlot(requestId, new PendingExtraction(headers, resolved, info, findings));
+}
+
+/** A record's value as {@link extract} would have visited it; anything but text is absent. */
+function recordValues(value: unknown): RawValues {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  if (!Array.isArray(value)) return undefined;
+  let values: RawValues;
+  for (const item of value as readonly unknown[]) {
+    if (typeof item === 'string') values = added(values, item);
+  }
+  return values;
+}
+
+/** The trace half of an {@link openExtraction}, read when the slot's context is first asked for. */
+class PendingExtraction implements PendingContext {
+  constructor(
+    private readonly headers: HeaderRecord,
+    private readonly resolved: ResolvedOptions,
+    private readonly info: ExtractRequestInfo | undefined,
+    private readonly findings: Findings,
+  ) {}
+
+  finish(requestId: string): TraceContext {
+    const { headers, resolved, info, findings } = this;
+    try {
+      return extractTrace(
+        readValues(headers, resolved),
+        requestId,
+        headers,
+        resolved,
+        info,
+        findings,
+      );
+    } catch {
+      // As in extractResolved: unreachable by design, and the request keeps its ID regardless.
+      return extractTrace(
+        new IncomingValues(resolved),
+        requestId,
+        NO_HEADERS,
+        resolved,
+        undefined,
+        new Findings(),
+      );
+    }
+  }
+}
+
+/** Everything after the request ID: correlation ID, B3, W3C, the opaque headers, and the context. */
+function extractTrace(
+  values: IncomingValues,
+  requestId: string,
+  headers: HeaderCarrier,
+  resolved: ResolvedOptions,
+  info: ExtractRequestInfo | undefined,
+  findings: Findings,
+): TraceContext {
   const correlationId = extractCorrelationId(
     values.correlationId,
     resolved,

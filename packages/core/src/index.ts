@@ -21,7 +21,13 @@ export {
 } from './b3-multi.js';
 export { formatB3Single, parseB3Single } from './b3-single.js';
 export { BAGGAGE_MAX_LENGTH, BAGGAGE_MAX_MEMBERS, parseBaggage } from './baggage.js';
-export { bindEmitter, bindRequestContext, requestContext } from './bind-emitter.js';
+export {
+  bindEmitter,
+  bindRequestContext,
+  requestContext,
+  requestContextSlot,
+} from './bind-emitter.js';
+export { ContextSlot } from './context-slot.js';
 export {
   contextStorage,
   getContext,

@@ -1,9 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { ContextSlot } from './context-slot.js';
 import { DiagnosticHop, registerDiagnosticHop } from './diagnostic-hop.js';
 import type { ResolvedDiagnostics } from './diagnostics-options.js';
 import { type RouteReader, requestTarget, routeOf } from './server-observation.js';
-import type { TraceContext } from './trace-context.js';
 import { DIAGNOSTICS_HEADER, formatTrail, TRAIL_HEADER, trailAddress } from './trail.js';
 import { formatTrailText } from './trail-text.js';
 
@@ -77,12 +77,12 @@ function withoutContentLength(headers: unknown): unknown {
  *
  * @example
  * ```ts
- * openDiagnostics(options.diagnostics, context, request, response, readRoute, routeSource);
+ * openDiagnostics(options.diagnostics, slot, request, response, readRoute, routeSource);
  * ```
  */
 export function openDiagnostics<Source>(
   diagnostics: ResolvedDiagnostics | undefined,
-  context: TraceContext,
+  slot: ContextSlot,
   request: IncomingMessage,
   response: ServerResponse,
   readRoute?: RouteReader<Source>,
@@ -94,6 +94,7 @@ export function openDiagnostics<Source>(
   if (diagnostics === undefined) return;
   if (!isToken(given, diagnostics.token) && !allowed(diagnostics, request)) return;
 
+  const context = slot.context;
   const hop = new DiagnosticHop(
     context,
     diagnostics.token,

@@ -1,23 +1,27 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bindEmitter, bindRequestContext } from './bind-emitter.js';
-import { runWithContext } from './context-storage.js';
+import type { ContextSlot } from './context-slot.js';
+import { contextStorage } from './context-storage.js';
 import type { Hoptrace } from './create-hoptrace.js';
+import { openExtraction } from './extract.js';
 import { openDiagnostics } from './server-diagnostics.js';
 import { observeServerRequest, type RouteReader } from './server-observation.js';
-import type { TraceContext } from './trace-context.js';
 import { DIAGNOSTICS_HEADER } from './trail.js';
 
 /**
- * Reads the trace context of a Node server request, handing a `trustRequestId` function the peer
- * address and the request. For adapters that must extract before they can touch the response
- * (Fastify's `genReqId`); the others call {@link openServerRequest}. Never throws on request input.
+ * Reads the request ID of a Node server request now and the rest of its trace context on first
+ * use (see {@link ContextSlot}), handing a `trustRequestId` function the peer address and the
+ * request. For adapters that must extract before they can touch the response (Fastify's
+ * `genReqId`); the others call {@link openServerRequest}. Never throws on request input.
  *
  * @example
  * ```ts
- * const context = extractServerRequest(hoptrace, request);
+ * const slot = extractServerRequest(hoptrace, request);
+ * slot.requestId; // read and validated
+ * slot.context; // the trace headers are read here, once
  * ```
  */
-export function extractServerRequest(hoptrace: Hoptrace, request: IncomingMessage): TraceContext {
+export function extractServerRequest(hoptrace: Hoptrace, request: IncomingMessage): ContextSlot {
   // The peer address and the request are only for a trustRequestId function: reading the address
   // asks the OS (getpeername), so neither is gathered when no function will look at them.
   const { options } = hoptrace;
@@ -25,24 +29,24 @@ export function extractServerRequest(hoptrace: Hoptrace, request: IncomingMessag
     typeof options.trustRequestId === 'function'
       ? { remoteAddress: request.socket?.remoteAddress, request }
       : undefined;
-  return hoptrace.extract(request.headers, info);
+  return openExtraction(request.headers, options, info);
 }
 
 /**
- * The first step of every server adapter: reads the trace context of a Node request and puts the
- * request ID on its response right away, so that every answer carries it (404s, errors, responses
+ * The first step of every server adapter: reads the request ID of a Node request (the rest of its
+ * trace context on first use: {@link extractServerRequest}) and puts it on its response right away, so that every answer carries it (404s, errors, responses
  * ended by other middleware), then {@link watchServerResponse}. Never throws on request input.
  *
  * `readRoute(routeSource)` names the route pattern the framework matched, for observations and
- * diagnostic trails (default: the request's path). `context` is for an adapter that extracted
+ * diagnostic trails (default: the request's path). `slot` is for an adapter that extracted
  * already (Fastify's `genReqId`); default: extracted here with {@link extractServerRequest}.
  *
  * @example
  * ```ts
  * const hoptrace = createHoptrace(options);
  * server.on('request', (request, response) => {
- *   const context = openServerRequest(hoptrace, request, response);
- *   runServerRequest(context, request, response, () => app(request, response));
+ *   const slot = openServerRequest(hoptrace, request, response);
+ *   runServerRequest(slot, request, response, () => app(request, response));
  * });
  * ```
  */
@@ -52,12 +56,11 @@ export function openServerRequest<Source = undefined>(
   response: ServerResponse,
   readRoute?: RouteReader<Source>,
   routeSource?: Source,
-  context: TraceContext = extractServerRequest(hoptrace, request),
-): TraceContext {
-  if (!response.headersSent)
-    response.setHeader(hoptrace.options.requestIdHeader, context.requestId);
-  watchServerResponse(hoptrace, context, request, response, readRoute, routeSource);
-  return context;
+  slot: ContextSlot = extractServerRequest(hoptrace, request),
+): ContextSlot {
+  if (!response.headersSent) response.setHeader(hoptrace.options.requestIdHeader, slot.requestId);
+  watchServerResponse(hoptrace, slot, request, response, readRoute, routeSource);
+  return slot;
 }
 
 /**
@@ -70,44 +73,47 @@ export function openServerRequest<Source = undefined>(
  *
  * @example
  * ```ts
- * reply.header(hoptrace.options.requestIdHeader, context.requestId);
- * watchServerResponse(hoptrace, context, request.raw, reply.raw, routeOf, request);
+ * reply.header(hoptrace.options.requestIdHeader, slot.requestId);
+ * watchServerResponse(hoptrace, slot, request.raw, reply.raw, routeOf, request);
  * ```
  */
 export function watchServerResponse<Source = undefined>(
   hoptrace: Hoptrace,
-  context: TraceContext,
+  slot: ContextSlot,
   request: IncomingMessage,
   response: ServerResponse,
   readRoute?: RouteReader<Source>,
   routeSource?: Source,
 ): void {
   const { observe, diagnostics } = hoptrace.options;
+  // Both read the whole context: a request pays for its trace headers here only when one is on.
   if (observe !== undefined)
-    observeServerRequest(observe, context, request, response, readRoute, routeSource);
+    observeServerRequest(observe, slot.context, request, response, readRoute, routeSource);
   if (diagnostics !== undefined || request.headers[DIAGNOSTICS_HEADER] !== undefined)
-    openDiagnostics(diagnostics, context, request, response, readRoute, routeSource);
+    openDiagnostics(diagnostics, slot, request, response, readRoute, routeSource);
 }
 
 /**
- * Runs `callback` in `context`, with the request's and response's listeners bound to it (body
+ * Runs `callback` in the request's scope (`slot`), with the request's and response's listeners
+ * bound to it (body
  * `data`/`end` and `finish` events come from the socket's async context otherwise: see
  * {@link bindEmitter} and {@link bindRequestContext}). Returns what `callback` returns.
  *
  * @example
  * ```ts
- * runServerRequest(context, request, response, () => next());
+ * runServerRequest(slot, request, response, () => next());
  * ```
  */
 export function runServerRequest<Result>(
-  context: TraceContext,
+  slot: ContextSlot,
   request: IncomingMessage,
   response: ServerResponse,
   callback: () => Result,
 ): Result {
-  bindRequestContext(request, context);
+  bindRequestContext(request, slot);
+  const storage = contextStorage();
   // Node's responses know their request (`response.req`), which gives them its context; only an
   // unusual pair (a response made by hand for another request) needs a mark of its own.
-  if (response.req !== request) runWithContext(context, () => bindEmitter(response));
-  return runWithContext(context, callback);
+  if (response.req !== request) storage.run(slot, bindEmitter, response);
+  return storage.run(slot, callback);
 }

@@ -11,7 +11,8 @@ export type TraceSource = 'b3-single' | 'b3-multi' | 'traceparent' | 'generated'
 
 /**
  * Everything hoptrace knows about the current request's trace: built once per request by
- * `extract`, immutable (frozen) afterwards, and read back with `getContext()`.
+ * `extract` (in a server adapter, the first time something asks for it: see `ContextSlot`),
+ * immutable (frozen) afterwards, and read back with `getContext()`.
  *
  * @example
  * ```ts

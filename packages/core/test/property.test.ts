@@ -3,11 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { parseB3Multi } from '../src/b3-multi.js';
 import { parseB3Single } from '../src/b3-single.js';
 import { parseBaggage } from '../src/baggage.js';
-import { extract } from '../src/extract.js';
+import { extract, openExtraction } from '../src/extract.js';
 import type { HeaderCarrier } from '../src/header-carrier.js';
 import { outboundHeaders } from '../src/inject.js';
-import type { HoptraceOptions } from '../src/options.js';
+import { type HoptraceOptions, resolveOptions } from '../src/options.js';
 import { parseRequestId } from '../src/request-id.js';
+import type { TraceContext } from '../src/trace-context.js';
 import { parseTraceparent } from '../src/traceparent.js';
 import { parseTracestate } from '../src/tracestate.js';
 import { parseOtSpanContext } from '../src/x-ot-span-context.js';
@@ -172,6 +173,55 @@ describe('properties of extract and outboundHeaders', () => {
         },
       ),
       { numRuns: 1000 },
+    );
+  });
+
+  it('reads a Node-style record lazily (openExtraction) exactly as extract reads it', {
+    timeout: 60_000,
+  }, () => {
+    // Node's records have lower-case names; the generated IDs are made the same on both sides.
+    const nodeRecord = fc.dictionary(
+      fc.oneof(
+        fc.constantFrom(...NAMES, 'x-correlation-id'),
+        fc.string({ maxLength: 20 }).map((name) => name.toLowerCase()),
+      ),
+      fc.oneof(anyValue, fc.array(anyValue, { maxLength: 4 })),
+    );
+    const lazyOptions = fc.record({
+      startTrace: fc.boolean(),
+      forwardHeaders: fc.constant(['x-client-trace-id', 'l5d-ctx-*']),
+      correlationIdHeader: fc.constantFrom(undefined, 'x-correlation-id'),
+      trust: fc.constantFrom('yes', 'no', 'by-address', 'throws'),
+    });
+    const trustOf = {
+      yes: true,
+      no: false,
+      'by-address': (request: { remoteAddress?: string | undefined }) =>
+        request.remoteAddress === '127.0.0.6',
+      throws: () => {
+        throw new Error('trust function failed');
+      },
+    } as const;
+    let generated = 0;
+    const withoutRandomTrace = (context: TraceContext) =>
+      context.traceSource === 'generated' ? { ...context, traceId: 'new', spanId: 'new' } : context;
+    fc.assert(
+      fc.property(nodeRecord, lazyOptions, (headers, { trust, ...config }) => {
+        const options: HoptraceOptions = {
+          ...config,
+          trustRequestId: trustOf[trust],
+          generateRequestId: () => `generated-${generated}`,
+        };
+        const info = { remoteAddress: '127.0.0.6', request: headers };
+        const eager = extract(headers, options, info);
+        const slot = openExtraction(headers, resolveOptions(options), info);
+        expect(slot.requestId).toBe(eager.requestId);
+        expect(withoutRandomTrace(slot.context)).toEqual(withoutRandomTrace(eager));
+        expect(slot.context).toBe(slot.context);
+        expect(Object.isFrozen(slot.context)).toBe(true);
+        generated++;
+      }),
+      { numRuns: 2000 },
     );
   });
 });

@@ -5,20 +5,27 @@ import {
   type ActiveSpanSource,
   activeSpan,
   type B3Context,
+  bindRequestContext,
+  ContextSlot,
+  contextStorage,
   createHoptrace,
   currentActiveSpanSource,
   extract,
+  extractServerRequest,
   getContext,
   getRequestId,
   type HeaderCarrier,
   type HoptraceOptions,
   hoptraceHandler,
   injectHeaders,
+  openServerRequest,
   outboundHeaders,
   parseB3Single,
   parseTraceparent,
   type Rejection,
   requestContext,
+  requestContextSlot,
+  runServerRequest,
   runWithContext,
   type Sampling,
   type TraceContext,
@@ -96,5 +103,24 @@ describe('public types', () => {
   it('requestContext reads a request or a response, and may find nothing', () => {
     expectTypeOf(requestContext).parameter(0).toEqualTypeOf<IncomingMessage | ServerResponse>();
     expectTypeOf(requestContext({} as IncomingMessage)).toEqualTypeOf<TraceContext | undefined>();
+  });
+
+  it('adapters hand ContextSlots around; applications see TraceContexts', () => {
+    const hoptrace = createHoptrace();
+    const request = {} as IncomingMessage;
+    const response = {} as ServerResponse;
+    expectTypeOf(extractServerRequest(hoptrace, request)).toEqualTypeOf<ContextSlot>();
+    expectTypeOf(openServerRequest(hoptrace, request, response)).toEqualTypeOf<ContextSlot>();
+    expectTypeOf(runServerRequest).parameter(0).toEqualTypeOf<ContextSlot>();
+    expectTypeOf(bindRequestContext).parameter(1).toEqualTypeOf<ContextSlot>();
+    expectTypeOf(requestContextSlot(request)).toEqualTypeOf<ContextSlot | undefined>();
+    expectTypeOf(contextStorage().getStore()).toEqualTypeOf<ContextSlot | undefined>();
+    const slot = ContextSlot.of(extract({}));
+    expectTypeOf(slot.requestId).toEqualTypeOf<string>();
+    expectTypeOf(slot.context).toEqualTypeOf<TraceContext>();
+    // @ts-expect-error the slot's request ID is read-only
+    slot.requestId = 'other';
+    // @ts-expect-error a slot is not a TraceContext: runWithContext takes the context itself
+    runWithContext(slot, () => undefined);
   });
 });

@@ -2,6 +2,7 @@ import {
   createHoptrace,
   type HoptraceOptions,
   openServerRequest,
+  requestContextSlot,
   runServerRequest,
 } from '@hoptrace/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -52,20 +53,20 @@ export function hoptrace(options: HoptraceOptions = {}): RequestHandler {
   const engine = createHoptrace(options);
   return function hoptraceMiddleware(request: Request, response: Response, next: NextFunction) {
     // Registered again (a sub-app or router that adds its own): the request keeps the context it
-    // has, so it never gets a second ID. The cast is there because the augmentation types
-    // `hoptrace` as present, which holds only once this middleware has run.
-    if ((request as Partial<Request>).hoptrace !== undefined) {
+    // has, so it never gets a second ID. Asked of the request's slot, not of `req.hoptrace`,
+    // which would read the trace headers.
+    if (requestContextSlot(request) !== undefined) {
       next();
       return;
     }
-    const context = openServerRequest(engine, request, response, expressRoute, request);
+    const slot = openServerRequest(engine, request, response, expressRoute, request);
     if (!readsContextThroughAccessors(request)) {
-      request.id = context.requestId;
-      request.hoptrace = context;
+      request.id = slot.requestId;
+      request.hoptrace = slot.context;
     } else if (Object.hasOwn(request, 'id')) {
       // Set by middleware that ran before this one: hoptrace's validated ID replaces it, as before.
-      request.id = context.requestId;
+      request.id = slot.requestId;
     }
-    runServerRequest(context, request, response, next);
+    runServerRequest(slot, request, response, next);
   };
 }

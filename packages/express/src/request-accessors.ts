@@ -1,5 +1,5 @@
 import { IncomingMessage } from 'node:http';
-import { requestContext } from '@hoptrace/core';
+import { requestContext, requestContextSlot } from '@hoptrace/core';
 
 /** On Express's request prototype: set once `id` and `hoptrace` are accessors there. */
 const INSTALLED = Symbol.for('hoptrace.express.request-accessors');
@@ -19,7 +19,7 @@ function defineOwn(target: object, key: 'id' | 'hoptrace', value: unknown): void
 const ACCESSORS: PropertyDescriptorMap = {
   id: {
     get(this: IncomingMessage) {
-      return requestContext(this)?.requestId;
+      return requestContextSlot(this)?.requestId;
     },
     // pino-http and express-request-id assign `req.id` themselves: their value then wins, as an
     // own property would have.
@@ -66,7 +66,9 @@ function expressRequestPrototype(request: object): object | undefined {
  * Why: Express calls `Object.setPrototypeOf` on every request, and V8 then gives that request a
  * new object shape, with a copy of every property descriptor, for each property added afterwards
  * (about 1 KB each). Two accessors on the shared prototype cost nothing per request; the one
- * property hoptrace still writes is core's binding of the request to its context.
+ * property hoptrace still writes is core's binding of the request to its context. They also
+ * keep the trace headers unread until `req.hoptrace` (or `getContext()`) is first read: `req.id`
+ * needs the request ID only.
  *
  * Left alone (own properties instead): a request whose chain has no Express prototype above
  * `IncomingMessage`, and a prototype chain where `id` or `hoptrace` already means something.

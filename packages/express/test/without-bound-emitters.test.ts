@@ -20,7 +20,7 @@ import { buildTestApp, finishEndedFromOutside, type TestApp } from './test-app.j
 function contextOnly(options?: HoptraceOptions): RequestHandler {
   const engine = createHoptrace(options);
   return function contextOnlyMiddleware(request, response, next) {
-    runWithContext(openServerRequest(engine, request, response), next);
+    runWithContext(openServerRequest(engine, request, response).context, next);
   };
 }
 

@@ -1,15 +1,17 @@
 import {
+  type ContextSlot,
   createHoptrace,
+  extractServerRequest,
   type HoptraceOptions,
   HoptraceOptionsError,
-  type TraceContext,
+  requestContextSlot,
   watchServerResponse,
 } from '@hoptrace/core';
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import { fastifyPlugin } from 'fastify-plugin';
 import { keepRequestIdOnHijack } from './hijacked-reply.js';
-import { extractRawRequest, stashedContext } from './raw-request-context.js';
 import {
+  declareScope,
   hasScope,
   openScope,
   reenterScope,
@@ -91,28 +93,27 @@ function install(fastify: FastifyInstance, options: HoptraceOptions): void {
   const headerName = engine.options.requestIdHeader;
   let hijackKept = false;
 
-  // Declared as null and set per request, as Fastify asks, so every request object keeps one
-  // shape. The third argument only selects the typed overload that allows null.
-  fastify.decorateRequest('hoptrace', null, []);
+  declareScope(fastify);
 
   /**
-   * Reads the context (or takes what genReqId read), sets request.hoptrace and the header (and,
-   * with `observe`, records the pair when the response is done).
+   * Reads the request ID (or takes the slot genReqId read) and sets the header (and, with
+   * `observe`, records the pair when the response is done). `openScope` then makes the slot
+   * `request.hoptrace`'s.
    */
-  function begin(request: FastifyRequest, reply: FastifyReply): TraceContext {
+  function begin(request: FastifyRequest, reply: FastifyReply): ContextSlot {
     const raw = request.raw;
-    const context = stashedContext(raw) ?? extractRawRequest(engine, raw);
+    // The same core call on both paths (genReqId and here), so a trust decision cannot differ.
+    const slot = requestContextSlot(raw) ?? extractServerRequest(engine, raw);
     // On the reply, not the raw response: Fastify merges reply headers into every writeHead (404s,
     // error handlers, replies sent by a later hook) on Node's fast path; hijacked replies get it
     // from keepRequestIdOnHijack.
-    reply.header(headerName, context.requestId);
+    reply.header(headerName, slot.requestId);
     if (!hijackKept) {
       hijackKept = true;
       keepRequestIdOnHijack(fastify, headerName, reply);
     }
-    watchServerResponse(engine, context, raw, reply.raw, fastifyRoute, request);
-    request.hoptrace = context;
-    return context;
+    watchServerResponse(engine, slot, raw, reply.raw, fastifyRoute, request);
+    return slot;
   }
 
   fastify.addHook('onRequest', function hoptraceOnRequest(request, reply, next) {

@@ -1,28 +1,71 @@
-import { contextStorage, runServerRequest, type TraceContext } from '@hoptrace/core';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  type ContextSlot,
+  contextStorage,
+  runServerRequest,
+  type TraceContext,
+} from '@hoptrace/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-/** A Fastify request as the plugin decorates it: `hoptrace` is `null` until its scope opens. */
-type ScopedRequest = FastifyRequest & { hoptrace: TraceContext | null };
+/** On a Fastify request: its slot once hoptrace opened its scope, `null` before. */
+const SCOPE = Symbol('hoptrace.fastify.scope');
+
+type ScopedRequest = FastifyRequest & { [SCOPE]: ContextSlot | null };
 
 const storage = contextStorage();
 
 /**
+ * `request.hoptrace`: the request's context, its trace headers read the first time it is asked.
+ * `null` before hoptrace's `onRequest` ran (as Fastify's own decorators are before they are set),
+ * which the augmentation's type leaves out because no route handler sees it.
+ */
+function scopeContext(this: FastifyRequest): TraceContext {
+  return (this as ScopedRequest)[SCOPE]?.context ?? (null as unknown as TraceContext);
+}
+
+/** An app that assigns `request.hoptrace` gets its value back, as with a plain field. */
+function replaceScopeContext(this: FastifyRequest, value: TraceContext): void {
+  Object.defineProperty(this, 'hoptrace', {
+    value,
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  });
+}
+
+/**
+ * Declares what the plugin keeps on every request: the scope's slot, declared as `null` and set
+ * per request, as Fastify asks, so every request object keeps one shape; and `request.hoptrace`,
+ * a getter on Fastify's request prototype (no write per request) that reads the context only when
+ * asked, so a request that never looks at its trace pays for its request ID alone.
+ *
+ * @example
+ * ```ts
+ * declareScope(fastify);
+ * ```
+ */
+export function declareScope(fastify: FastifyInstance): void {
+  fastify.decorateRequest(SCOPE, null);
+  fastify.decorateRequest('hoptrace', { getter: scopeContext, setter: replaceScopeContext });
+}
+
+/**
  * Runs `next` (the rest of the `onRequest` hooks, then `preParsing` and, for a body-less request,
- * everything up to the reply) inside `context`, with listeners on the raw request and response
- * bound to it. {@link reenterScope} later restores the same context from `request.hoptrace`.
+ * everything up to the reply) inside the request's scope (`slot`), with listeners on the raw
+ * request and response bound to it. {@link reenterScope} later restores the same scope.
  */
 export function openScope(
   request: FastifyRequest,
   reply: FastifyReply,
-  context: TraceContext,
+  slot: ContextSlot,
   next: () => void,
 ): void {
-  runServerRequest(context, request.raw, reply.raw, next);
+  (request as ScopedRequest)[SCOPE] = slot;
+  runServerRequest(slot, request.raw, reply.raw, next);
 }
 
 /** Whether hoptrace opened this request's scope (its `onRequest` hook ran). */
 export function hasScope(request: FastifyRequest): boolean {
-  return (request as ScopedRequest).hoptrace !== null;
+  return (request as ScopedRequest)[SCOPE] !== null;
 }
 
 /**
@@ -52,9 +95,9 @@ export function hasScope(request: FastifyRequest): boolean {
  * opens one, and continues as it is until then.
  */
 export function reenterScope(request: FastifyRequest, _reply: FastifyReply, done: () => void) {
-  const context = (request as ScopedRequest).hoptrace;
-  if (context === null || storage.getStore() === context) done();
-  else storage.run(context, done);
+  const slot = (request as ScopedRequest)[SCOPE];
+  if (slot === null || storage.getStore() === slot) done();
+  else storage.run(slot, done);
 }
 
 /** {@link reenterScope} for the phases whose `done` passes a payload on (kept unchanged). */
@@ -64,9 +107,9 @@ export function reenterScopeWithPayload<Payload>(
   payload: Payload,
   done: (error: null, payload: Payload) => void,
 ): void {
-  const context = (request as ScopedRequest).hoptrace;
-  if (context === null || storage.getStore() === context) done(null, payload);
-  else storage.run(context, done, null, payload);
+  const slot = (request as ScopedRequest)[SCOPE];
+  if (slot === null || storage.getStore() === slot) done(null, payload);
+  else storage.run(slot, done, null, payload);
 }
 
 /** {@link reenterScope} for `onError`, which is given the error and continues with `done()`. */

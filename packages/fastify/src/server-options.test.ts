@@ -1,8 +1,7 @@
 import { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
-import { HoptraceOptionsError } from '@hoptrace/core';
+import { HoptraceOptionsError, requestContext } from '@hoptrace/core';
 import { describe, expect, it } from 'vitest';
-import { stashedContext } from './raw-request-context.js';
 import { hoptraceServerOptions, serverOptionsOf } from './server-options.js';
 
 function rawRequest(headers: Record<string, string>): IncomingMessage {
@@ -26,7 +25,7 @@ describe('hoptraceServerOptions', () => {
       b3: '80f198ee56343ba8-e457b5a2e4d86bd1-1',
     });
     expect(genReqId(request)).toBe('given');
-    expect(stashedContext(request)).toMatchObject({
+    expect(requestContext(request)).toMatchObject({
       requestId: 'given',
       traceId: '80f198ee56343ba8',
     });

@@ -7,6 +7,7 @@ import {
 import type { Middleware } from 'koa';
 import type { HoptraceState } from './hoptrace-state.js';
 import { keepRequestIdOnErrors } from './keep-request-id-on-errors.js';
+import { exposeContext } from './state-context.js';
 
 /** The route pattern `@koa/router` (and koa-router) matched, read when the response is done. */
 function koaRoute(ctx: object): string | undefined {
@@ -20,8 +21,9 @@ function koaRoute(ctx: object): string | undefined {
  * parser and error handler runs inside the context.
  *
  * Per request it reads the request ID, B3, W3C Trace Context, `x-ot-span-context` and `baggage`
- * headers (invalid ones are dropped, never echoed), sets the request ID response header, sets
- * `ctx.state.requestId` and `ctx.state.hoptrace` ({@link HoptraceState}), and runs the rest of
+ * headers (invalid ones are dropped, never echoed; the trace headers on first use of the
+ * context), sets the request ID response header, sets `ctx.state.requestId` and
+ * `ctx.state.hoptrace` ({@link HoptraceState}), and runs the rest of
  * the chain so that `getContext()` returns this request's context everywhere in it: after
  * `await`, timers, body parsing, in `ctx.req`/`ctx.res` listeners, and in Koa's error handling.
  *
@@ -53,10 +55,9 @@ export function hoptrace(options: HoptraceOptions = {}): Middleware<HoptraceStat
   // Not an async function: it returns the rest of the app's promise as it is, which spares Koa a
   // promise and an await per request (Koa's compose turns a synchronous throw into a rejection).
   return function hoptraceMiddleware(ctx, next) {
-    const context = openServerRequest(engine, ctx.req, ctx.res, koaRoute, ctx);
-    ctx.state.requestId = context.requestId;
-    ctx.state.hoptrace = context;
-    keepRequestIdOnErrors(ctx, context, headerName);
-    return runServerRequest(context, ctx.req, ctx.res, next);
+    const slot = openServerRequest(engine, ctx.req, ctx.res, koaRoute, ctx);
+    exposeContext(ctx.state, slot);
+    keepRequestIdOnErrors(ctx, slot, headerName);
+    return runServerRequest(slot, ctx.req, ctx.res, next);
   };
 }

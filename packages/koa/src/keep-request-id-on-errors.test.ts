@@ -1,4 +1,4 @@
-import { extract, tryGetContext } from '@hoptrace/core';
+import { ContextSlot, extract, tryGetContext } from '@hoptrace/core';
 import { describe, expect, it } from 'vitest';
 import { type ErrorHandlingContext, keepRequestIdOnErrors } from './keep-request-id-on-errors.js';
 
@@ -20,11 +20,11 @@ function fakeCtx(): ErrorHandlingContext & { calls: Call[] } {
   };
 }
 
-const context = extract({ 'x-request-id': 'unit-1' });
+const slot = ContextSlot.of(extract({ 'x-request-id': 'unit-1' }));
 
 function wrapped(): ReturnType<typeof fakeCtx> {
   const ctx = fakeCtx();
-  keepRequestIdOnErrors(ctx, context, 'x-request-id');
+  keepRequestIdOnErrors(ctx, slot, 'x-request-id');
   return ctx;
 }
 
@@ -90,7 +90,7 @@ describe('keepRequestIdOnErrors', () => {
         throw new Error('handler failed');
       },
     };
-    keepRequestIdOnErrors(ctx, context, 'x-request-id');
+    keepRequestIdOnErrors(ctx, slot, 'x-request-id');
     expect(() => ctx.onerror(error)).toThrow('handler failed');
     expect(error).not.toHaveProperty('headers');
   });

@@ -1,5 +1,6 @@
 import { format } from 'node:util';
-import { runWithContext, type TraceContext } from '@hoptrace/core';
+import { type ContextSlot, contextStorage } from '@hoptrace/core';
+import { stateSlot } from './state-context.js';
 
 /** The members of a Koa context this module touches: Koa's default error handler and the state. */
 export interface ErrorHandlingContext {
@@ -15,9 +16,8 @@ const NOTHING_TO_RESTORE = (): void => {};
  * What the error path needs of a request, kept on `ctx.state` under private keys: two property
  * writes into the slack of Koa's fresh `{}` rather than a record allocated per request.
  */
-const ERROR_CONTEXT = Symbol('hoptrace.koa.error-context');
 const ERROR_HEADER = Symbol('hoptrace.koa.error-header');
-type ScopedState = { [ERROR_CONTEXT]?: TraceContext; [ERROR_HEADER]?: string };
+type ScopedState = { [ERROR_HEADER]?: string };
 
 /** The Koa context prototypes (`app.context`) whose `onerror` is already wrapped. */
 const wrappedPrototypes = new WeakSet<object>();
@@ -43,22 +43,27 @@ const wrappedPrototypes = new WeakSet<object>();
  *
  * @example
  * ```ts
- * const context = openServerRequest(engine, ctx.req, ctx.res);
- * keepRequestIdOnErrors(ctx, context, engine.options.requestIdHeader);
+ * const slot = openServerRequest(engine, ctx.req, ctx.res);
+ * exposeContext(ctx.state, slot);
+ * keepRequestIdOnErrors(ctx, slot, engine.options.requestIdHeader);
  * ```
  */
 export function keepRequestIdOnErrors(
   ctx: ErrorHandlingContext,
-  context: TraceContext,
+  slot: ContextSlot,
   headerName: string,
 ): void {
   const prototype: unknown = Object.getPrototypeOf(ctx);
   const state = ctx.state as ScopedState | undefined;
-  // A real Koa ctx inherits onerror from app.context: wrap that once per app and leave a note
-  // on ctx.state. Giving each ctx its own onerror instead costs V8 a new object shape per
-  // request (measured: +19% instructions per request on a Koa hello-world).
-  if (!Object.hasOwn(ctx, 'onerror') && state !== undefined && isObject(prototype)) {
-    state[ERROR_CONTEXT] = context;
+  // A real Koa ctx inherits onerror from app.context: wrap that once per app, and let it find the
+  // slot that exposeContext left on ctx.state. Giving each ctx its own onerror instead costs V8 a
+  // new object shape per request (measured: +19% instructions per request on a Koa hello-world).
+  if (
+    !Object.hasOwn(ctx, 'onerror') &&
+    state !== undefined &&
+    stateSlot(state) === slot &&
+    isObject(prototype)
+  ) {
     state[ERROR_HEADER] = headerName;
     if (!wrappedPrototypes.has(prototype)) wrapPrototypeOnerror(prototype as ErrorHandlingContext);
     return;
@@ -66,7 +71,7 @@ export function keepRequestIdOnErrors(
   // Anything else (an app that set its own onerror on this ctx): wrap this ctx's handler.
   const onerror = ctx.onerror;
   ctx.onerror = function hoptraceOnerror(thrown: unknown): void {
-    handleError(ctx, onerror, thrown, context, headerName);
+    handleError(ctx, onerror, thrown, slot, headerName);
   };
 }
 
@@ -85,10 +90,10 @@ function wrapPrototypeOnerror(prototype: ErrorHandlingContext): void {
       return;
     }
     const state = this.state as ScopedState | undefined;
-    const context = state?.[ERROR_CONTEXT];
+    const slot = stateSlot(state);
     const headerName = state?.[ERROR_HEADER];
-    if (context === undefined || headerName === undefined) onerror.call(this, thrown as Error);
-    else handleError(this, onerror, thrown, context, headerName);
+    if (slot === undefined || headerName === undefined) onerror.call(this, thrown as Error);
+    else handleError(this, onerror, thrown, slot, headerName);
   };
 }
 
@@ -96,13 +101,13 @@ function handleError(
   ctx: ErrorHandlingContext,
   onerror: (error: Error) => void,
   thrown: unknown,
-  context: TraceContext,
+  slot: ContextSlot,
   headerName: string,
 ): void {
-  runWithContext(context, () => {
+  contextStorage().run(slot, () => {
     // Koa's handler returns at once on null/undefined (so it can be a node-style callback).
     if (thrown === null || thrown === undefined) return onerror.call(ctx, thrown as never);
-    const [error, restore] = withHeader(asError(thrown), headerName, context.requestId);
+    const [error, restore] = withHeader(asError(thrown), headerName, slot.requestId);
     try {
       onerror.call(ctx, error);
     } finally {
