@@ -18,8 +18,8 @@ export interface PendingContext {
  * trace. Validating every trace format of every request up front cost a hello-world about six
  * points of its throughput (bench/README.md); a request that never looks at its trace (a health
  * check, a static file) now pays for the request ID only. What a request sees is the same either
- * way, because the headers are read as the adapter found them on arrival, unless middleware
- * rewrites `request.headers` before the first use.
+ * way, unless middleware rewrites `request.headers` before the first use: the trace headers are
+ * read from them as they are then.
  *
  * Applications never see a slot: {@link getContext} and `requestContext(request)` return the
  * context. Adapters hand slots around (`openServerRequest` returns one) and put them in

@@ -601,14 +601,15 @@ class PendingExtraction implements PendingContext {
         findings,
       );
     } catch {
-      // As in extractResolved: unreachable by design, and the request keeps its ID regardless.
+      // As in extractResolved: unreachable by design. The request keeps its ID and what was
+      // found about it; whatever was validated before the failure stays valid.
       return extractTrace(
         new IncomingValues(resolved),
         requestId,
         NO_HEADERS,
         resolved,
         undefined,
-        new Findings(),
+        findings,
       );
     }
   }
