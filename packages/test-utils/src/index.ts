@@ -1,4 +1,5 @@
 export { continuations } from './continuations.js';
+export { countHeaderReads, type HeaderReads } from './header-reads.js';
 export {
   groupRawHeaders,
   type HeaderSink,
