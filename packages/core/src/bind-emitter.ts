@@ -97,8 +97,9 @@ function wrapHttpPrototypes(): void {
 /**
  * Binds a Node server request and its response to a request's {@link ContextSlot}: listeners
  * added to either from now on run in it, whoever emits (see {@link bindEmitter} for why), and
- * {@link requestContext} returns its context. What {@link runServerRequest} does before it runs the app;
- * for adapters that learn the context before they can run anything in it (Fastify's `genReqId`).
+ * {@link requestContext} returns its context. What {@link runServerRequest} does before it runs
+ * the app; for adapters that learn the context before they can run anything in it (Fastify's
+ * `genReqId`).
  *
  * Costs one property write on the request: in Express, whose requests get a new object shape
  * for every property added after its `Object.setPrototypeOf`, each write allocates about 1 KB.

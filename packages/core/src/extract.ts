@@ -3,7 +3,12 @@ import { B3_MULTI_HEADER_NAMES, type B3MultiHeaders, parseB3Multi } from './b3-m
 import { parseB3Single } from './b3-single.js';
 import { BAGGAGE_MAX_LENGTH, parseBaggage } from './baggage.js';
 import { ContextSlot, type PendingContext } from './context-slot.js';
-import { forEachHeader, type HeaderCarrier, type HeaderRecord } from './header-carrier.js';
+import {
+  forEachHeader,
+  forEachRecordValue,
+  type HeaderCarrier,
+  type HeaderRecord,
+} from './header-carrier.js';
 import { randomHexId } from './hex-id.js';
 import { trimOptionalWhitespace } from './optional-whitespace.js';
 import {
@@ -557,27 +562,19 @@ export function openExtraction(
   info: ExtractRequestInfo | undefined,
 ): ContextSlot {
   const findings = new Findings();
+  // The request ID header alone, looked up by name but visited as extract visits every header.
+  const values = takeValues(resolved);
   let requestId: string;
   try {
-    const raw = recordValues(headers[resolved.requestIdHeader]);
-    requestId = extractRequestId(raw, resolved, findings, headers, info);
+    const name = resolved.requestIdHeader;
+    forEachRecordValue(headers[name], name, values, visitHeader);
+    requestId = extractRequestId(values.requestId, resolved, findings, headers, info);
   } catch {
     // Unreachable by design (a record whose getter throws): the request still gets an ID.
     requestId = newRequestId(resolved);
   }
+  spareValues = values;
   return new ContextSlot(requestId, new PendingExtraction(headers, resolved, info, findings));
-}
-
-/** A record's value as {@link extract} would have visited it; anything but text is absent. */
-function recordValues(value: unknown): RawValues {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number') return String(value);
-  if (!Array.isArray(value)) return undefined;
-  let values: RawValues;
-  for (const item of value as readonly unknown[]) {
-    if (typeof item === 'string') values = added(values, item);
-  }
-  return values;
 }
 
 /** The trace half of an {@link openExtraction}, read when the slot's context is first asked for. */

@@ -64,9 +64,9 @@ export function isHeadersLike(carrier: unknown): carrier is HeadersLike {
 
 /**
  * Calls `visit(state, name, value)` once per header line of `carrier`, with the name as the
- * carrier spells it (compare case-insensitively) and the value as text. A record value that is an array visits once per element, as repeated
- * raw headers do. Values that are neither strings, string arrays nor numbers are skipped, because
- * a carrier can come from anywhere.
+ * carrier spells it (compare case-insensitively) and the value as text. A record value that is an
+ * array visits once per element, as repeated raw headers do. Values that are neither strings,
+ * string arrays nor numbers are skipped, because a carrier can come from anywhere.
  *
  * `state` is passed through rather than captured so the hot path allocates no closure per request,
  * and names are not lower-cased here because most carriers (Node, fetch) already are: the visitor
@@ -101,14 +101,30 @@ export function forEachHeader<State>(
     return;
   }
   const record = carrier as HeaderRecord;
-  for (const key in record) {
-    const value = record[key];
-    if (typeof value === 'string') visit(state, key, value);
-    else if (typeof value === 'number') visit(state, key, String(value));
-    else if (Array.isArray(value)) {
-      for (const item of value as readonly unknown[]) {
-        if (typeof item === 'string') visit(state, key, item);
-      }
+  for (const key in record) forEachRecordValue(record[key], key, state, visit);
+}
+
+/**
+ * What {@link forEachHeader} does for one entry of a record: `visit(state, name, text)` for a
+ * string, a number (as text) or each string of an array; nothing for anything else. For a reader
+ * that looks one header up by name instead of walking them all.
+ *
+ * @example
+ * ```ts
+ * forEachRecordValue(request.headers['x-request-id'], 'x-request-id', values, visitHeader);
+ * ```
+ */
+export function forEachRecordValue<State>(
+  value: unknown,
+  name: string,
+  state: State,
+  visit: (state: State, name: string, value: string) => void,
+): void {
+  if (typeof value === 'string') visit(state, name, value);
+  else if (typeof value === 'number') visit(state, name, String(value));
+  else if (Array.isArray(value)) {
+    for (const item of value as readonly unknown[]) {
+      if (typeof item === 'string') visit(state, name, item);
     }
   }
 }

@@ -34,8 +34,9 @@ export function extractServerRequest(hoptrace: Hoptrace, request: IncomingMessag
 
 /**
  * The first step of every server adapter: reads the request ID of a Node request (the rest of its
- * trace context on first use: {@link extractServerRequest}) and puts it on its response right away, so that every answer carries it (404s, errors, responses
- * ended by other middleware), then {@link watchServerResponse}. Never throws on request input.
+ * trace context on first use: {@link extractServerRequest}) and puts it on its response right
+ * away, so that every answer carries it (404s, errors, responses ended by other middleware), then
+ * {@link watchServerResponse}. Never throws on request input.
  *
  * `readRoute(routeSource)` names the route pattern the framework matched, for observations and
  * diagnostic trails (default: the request's path). `slot` is for an adapter that extracted
@@ -95,9 +96,9 @@ export function watchServerResponse<Source = undefined>(
 
 /**
  * Runs `callback` in the request's scope (`slot`), with the request's and response's listeners
- * bound to it (body
- * `data`/`end` and `finish` events come from the socket's async context otherwise: see
- * {@link bindEmitter} and {@link bindRequestContext}). Returns what `callback` returns.
+ * bound to it (body `data`/`end` and `finish` events come from the socket's async context
+ * otherwise: see {@link bindEmitter} and {@link bindRequestContext}). Returns what `callback`
+ * returns.
  *
  * @example
  * ```ts
