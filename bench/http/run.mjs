@@ -17,6 +17,8 @@
 // Usage: node bench/http/run.mjs [express|koa|fastify ...]
 //   ROUNDS=3 WINDOW_S=5 CONNECTIONS=16 CONTENDERS=bare-control,als-floor,hoptrace,hoptrace-trace,cls-rtracer
 //   LOAD=autocannon|wrk WARMUP=1 (warm-up windows per server, each alone)
+//   BASELINE=bare (what every contender is raced against; BASELINE=cls-rtracer CONTENDERS=hoptrace
+//   races the two directly, one ratio per window instead of two from different windows)
 import { execFile, execFileSync, fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -35,6 +37,9 @@ if (LOAD !== 'autocannon' && LOAD !== 'wrk')
 const CONTENDERS = (
   process.env.CONTENDERS ?? 'bare-control,als-floor,hoptrace,hoptrace-trace,cls-rtracer'
 ).split(',');
+const BASELINE = process.env.BASELINE ?? 'bare';
+if (CONTENDERS.includes(BASELINE))
+  throw new Error(`BASELINE ${BASELINE} is raced against CONTENDERS; leave it out of them`);
 const serverScript = fileURLToPath(new URL('./server.mjs', import.meta.url));
 
 const hasTaskset = (() => {
@@ -151,12 +156,23 @@ const median = (values) => {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 };
 
+/** The first and third quartiles: how far the per-window ratios spread around their median. */
+const quartiles = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (fraction) => sorted[Math.floor((sorted.length - 1) * fraction)] ?? Number.NaN;
+  return [at(0.25), at(0.75)];
+};
+const percent = (ratio) => {
+  const change = (ratio - 1) * 100;
+  return `${change >= 0 ? '+' : ''}${change.toFixed(1)}%`;
+};
+
 const report = [];
 for (const framework of FRAMEWORKS) {
   const servers = new Map();
-  for (const variant of ['bare', ...CONTENDERS])
+  for (const variant of [BASELINE, ...CONTENDERS])
     servers.set(variant, await startServer(framework, variant));
-  const bare = servers.get('bare');
+  const bare = servers.get(BASELINE);
   // Warm-up, one server at a time so each has the core to itself and V8 has optimized its hot
   // code before the first window. A short warm-up of all servers at once left every contender
   // 10–17% slower in its first window and level after it (seen with wrk on 2026-12-03).
@@ -180,6 +196,7 @@ for (const framework of FRAMEWORKS) {
       bareRps: Math.round(median(results.map((result) => result.bare.rps))),
       rps: Math.round(median(results.map((result) => result.contender.rps))),
       ratio: median(results.map((result) => result.contender.rps / result.bare.rps)),
+      ratioQuartiles: quartiles(results.map((result) => result.contender.rps / result.bare.rps)),
       bareP99: median(results.map((result) => result.bare.p99)),
       p99: median(results.map((result) => result.contender.p99)),
       cpuRatio: median(
@@ -202,12 +219,12 @@ console.log(
   `\nNode ${process.version}, ${ROUNDS} rounds of ${WINDOW_S} s windows, ${CONNECTIONS} connections, mesh headers (x-request-id + B3 multi), load from ${LOAD}`,
 );
 console.log(
-  '| framework | contender | req/s (bare in the same windows) | p99 ms (bare) | throughput vs bare | CPU per request vs bare |',
+  `| framework | contender | req/s (${BASELINE} in the same windows) | p99 ms (${BASELINE}) | throughput vs ${BASELINE} (middle half of windows) | CPU per request vs ${BASELINE} |`,
 );
 console.log('|---|---|---|---|---|---|');
 for (const row of report) {
-  const change = (row.ratio - 1) * 100;
+  const [low, high] = row.ratioQuartiles.map(percent);
   console.log(
-    `| ${row.framework} | ${row.variant} | ${row.rps.toLocaleString('en-US')} (${row.bareRps.toLocaleString('en-US')}) | ${row.p99} (${row.bareP99}) | ${change >= 0 ? '+' : ''}${change.toFixed(1)}% | ${row.cpuRatio.toFixed(2)}× |${row.errors > 0 ? ` ${row.errors} errors` : ''}`,
+    `| ${row.framework} | ${row.variant} | ${row.rps.toLocaleString('en-US')} (${row.bareRps.toLocaleString('en-US')}) | ${row.p99} (${row.bareP99}) | ${percent(row.ratio)} (${low} to ${high}) | ${row.cpuRatio.toFixed(2)}× |${row.errors > 0 ? ` ${row.errors} errors` : ''}`,
   );
 }

@@ -56,7 +56,7 @@ export function hoptrace(options: HoptraceOptions = {}): Middleware<HoptraceStat
   // promise and an await per request (Koa's compose turns a synchronous throw into a rejection).
   return function hoptraceMiddleware(ctx, next) {
     const slot = openServerRequest(engine, ctx.req, ctx.res, koaRoute, ctx);
-    exposeContext(ctx.state, slot);
+    exposeContext(ctx, slot, headerName);
     keepRequestIdOnErrors(ctx, slot, headerName);
     return runServerRequest(slot, ctx.req, ctx.res, next);
   };

@@ -1,6 +1,6 @@
 import { format } from 'node:util';
 import { type ContextSlot, contextStorage } from '@hoptrace/core';
-import { stateSlot } from './state-context.js';
+import { stateErrorHeader, stateSlot } from './state-context.js';
 
 /** The members of a Koa context this module touches: Koa's default error handler and the state. */
 export interface ErrorHandlingContext {
@@ -12,15 +12,10 @@ type ErrorWithHeaders = Error & { headers?: unknown };
 
 const NOTHING_TO_RESTORE = (): void => {};
 
-/**
- * What the error path needs of a request, kept on `ctx.state` under private keys: two property
- * writes into the slack of Koa's fresh `{}` rather than a record allocated per request.
- */
-const ERROR_HEADER = Symbol('hoptrace.koa.error-header');
-type ScopedState = { [ERROR_HEADER]?: string };
-
 /** The Koa context prototypes (`app.context`) whose `onerror` is already wrapped. */
 const wrappedPrototypes = new WeakSet<object>();
+/** The prototype wrapped or found wrapped last: an app's every request has the same one. */
+let lastWrapped: object | undefined;
 
 /**
  * Makes Koa's error response carry the request ID header, and runs Koa's error handling (its
@@ -35,7 +30,8 @@ const wrappedPrototypes = new WeakSet<object>();
  * How: `ctx.onerror` is looked up on `ctx` each time Koa needs it (after a middleware throws, when
  * a body stream fails in Koa 2, when the response errors), so wrapping it where `ctx` finds it
  * (the app's context prototype, once; a ctx's own handler otherwise) covers every path, including
- * errors that never pass through our middleware. The wrapper hands
+ * errors that never pass through our middleware. The prototype's wrapper finds the request's slot
+ * and header name on `ctx.state`, where `exposeContext` put them. The wrapper hands
  * Koa's own handler (or the app's replacement of it) the same error with the request ID added to
  * `err.headers`, then takes that addition off again: an error object shared between requests must
  * not keep one request's ID. Thrown values that are not errors become the `Error` Koa itself would
@@ -44,7 +40,7 @@ const wrappedPrototypes = new WeakSet<object>();
  * @example
  * ```ts
  * const slot = openServerRequest(engine, ctx.req, ctx.res);
- * exposeContext(ctx.state, slot);
+ * exposeContext(ctx, slot, engine.options.requestIdHeader);
  * keepRequestIdOnErrors(ctx, slot, engine.options.requestIdHeader);
  * ```
  */
@@ -54,18 +50,20 @@ export function keepRequestIdOnErrors(
   headerName: string,
 ): void {
   const prototype: unknown = Object.getPrototypeOf(ctx);
-  const state = ctx.state as ScopedState | undefined;
   // A real Koa ctx inherits onerror from app.context: wrap that once per app, and let it find the
-  // slot that exposeContext left on ctx.state. Giving each ctx its own onerror instead costs V8 a
-  // new object shape per request (measured: +19% instructions per request on a Koa hello-world).
+  // slot on ctx.state. Giving each ctx its own onerror instead costs V8 a new object shape per
+  // request (measured: +19% instructions per request on a Koa hello-world).
   if (
     !Object.hasOwn(ctx, 'onerror') &&
-    state !== undefined &&
-    stateSlot(state) === slot &&
+    stateSlot(ctx.state) === slot &&
+    stateErrorHeader(ctx.state) === headerName &&
     isObject(prototype)
   ) {
-    state[ERROR_HEADER] = headerName;
-    if (!wrappedPrototypes.has(prototype)) wrapPrototypeOnerror(prototype as ErrorHandlingContext);
+    if (prototype !== lastWrapped) {
+      if (!wrappedPrototypes.has(prototype))
+        wrapPrototypeOnerror(prototype as ErrorHandlingContext);
+      lastWrapped = prototype;
+    }
     return;
   }
   // Anything else (an app that set its own onerror on this ctx): wrap this ctx's handler.
@@ -89,9 +87,8 @@ function wrapPrototypeOnerror(prototype: ErrorHandlingContext): void {
       onerror.call(this, thrown as never);
       return;
     }
-    const state = this.state as ScopedState | undefined;
-    const slot = stateSlot(state);
-    const headerName = state?.[ERROR_HEADER];
+    const slot = stateSlot(this.state);
+    const headerName = stateErrorHeader(this.state);
     if (slot === undefined || headerName === undefined) onerror.call(this, thrown as Error);
     else handleError(this, onerror, thrown, slot, headerName);
   };
