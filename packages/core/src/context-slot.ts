@@ -43,7 +43,7 @@ export class ContextSlot {
    * A slot whose context is read from `pending` on first use. Adapters get theirs from
    * `openServerRequest`; {@link ContextSlot.of} makes one for a context in hand.
    */
-  constructor(requestId: string, pending: PendingContext) {
+  constructor(requestId: string, pending?: PendingContext) {
     this.requestId = requestId;
     this.resolved = undefined;
     this.pending = pending;
@@ -65,13 +65,21 @@ export class ContextSlot {
   get context(): TraceContext {
     let context = this.resolved;
     if (context === undefined) {
-      // Set only here, together: pending is defined until resolved is.
-      context = (this.pending as PendingContext).finish(this.requestId);
+      context = this.readContext();
       this.resolved = context;
       // The headers and the framework's request can then go with the response instead of living
       // as long as the slot (timers and promises started by the request keep it).
       this.pending = undefined;
     }
     return context;
+  }
+
+  /**
+   * Reads the context, once: from the `pending` given to the constructor. A subclass that keeps
+   * what it needs in its own fields (server extraction: one object per request instead of two)
+   * overrides it, and drops those fields once read.
+   */
+  protected readContext(): TraceContext {
+    return (this.pending as PendingContext).finish(this.requestId);
   }
 }

@@ -2,7 +2,7 @@ import type { B3Context } from './b3-context.js';
 import { B3_MULTI_HEADER_NAMES, type B3MultiHeaders, parseB3Multi } from './b3-multi.js';
 import { parseB3Single } from './b3-single.js';
 import { BAGGAGE_MAX_LENGTH, parseBaggage } from './baggage.js';
-import { ContextSlot, type PendingContext } from './context-slot.js';
+import { ContextSlot } from './context-slot.js';
 import {
   forEachHeader,
   forEachRecordValue,
@@ -182,7 +182,11 @@ const NO_REJECTIONS: readonly Rejection[] = Object.freeze([]);
 class Findings {
   /** Made on the first rejection: most requests have none, and then share one frozen empty list. */
   rejected: Rejection[] | undefined = undefined;
-  readonly incoming: Record<string, string> = {};
+  /**
+   * The verbatim headers to forward, made by {@link extractTrace} when the trace half starts: a
+   * server request whose context is never read never needs it.
+   */
+  incoming!: Record<string, string>;
   requestIdSource: 'incoming' | 'generated' = 'generated';
   /** A valid incoming request ID that `trustRequestId` turned away. */
   untrustedRequestId: string | undefined = undefined;
@@ -574,41 +578,72 @@ export function openExtraction(
     requestId = newRequestId(resolved);
   }
   spareValues = values;
-  return new ContextSlot(requestId, new PendingExtraction(headers, resolved, info, findings));
+  return new ExtractionSlot(requestId, headers, resolved, info, findings);
+}
+
+/**
+ * The slot {@link openExtraction} returns: it keeps what the trace half needs in its own fields
+ * (one object per request, not a slot and a pending record) and reads it when its context is
+ * first asked for.
+ */
+class ExtractionSlot extends ContextSlot {
+  private headers: HeaderCarrier;
+  private readonly options: ResolvedOptions;
+  private info: ExtractRequestInfo | undefined;
+  private readonly findings: Findings;
+
+  constructor(
+    requestId: string,
+    headers: HeaderRecord,
+    options: ResolvedOptions,
+    info: ExtractRequestInfo | undefined,
+    findings: Findings,
+  ) {
+    super(requestId);
+    this.headers = headers;
+    this.options = options;
+    this.info = info;
+    this.findings = findings;
+  }
+
+  protected override readContext(): TraceContext {
+    const { headers, options, info, findings } = this;
+    // As ContextSlot drops its pending record: the request's headers and framework object need
+    // not live as long as the slot.
+    this.headers = NO_HEADERS;
+    this.info = undefined;
+    return readTrace(headers, options, info, findings, this.requestId);
+  }
 }
 
 /** The trace half of an {@link openExtraction}, read when the slot's context is first asked for. */
-class PendingExtraction implements PendingContext {
-  constructor(
-    private readonly headers: HeaderRecord,
-    private readonly resolved: ResolvedOptions,
-    private readonly info: ExtractRequestInfo | undefined,
-    private readonly findings: Findings,
-  ) {}
-
-  finish(requestId: string): TraceContext {
-    const { headers, resolved, info, findings } = this;
-    try {
-      return extractTrace(
-        readValues(headers, resolved),
-        requestId,
-        headers,
-        resolved,
-        info,
-        findings,
-      );
-    } catch {
-      // As in extractResolved: unreachable by design. The request keeps its ID and what was
-      // found about it; whatever was validated before the failure stays valid.
-      return extractTrace(
-        new IncomingValues(resolved),
-        requestId,
-        NO_HEADERS,
-        resolved,
-        undefined,
-        findings,
-      );
-    }
+function readTrace(
+  headers: HeaderCarrier,
+  resolved: ResolvedOptions,
+  info: ExtractRequestInfo | undefined,
+  findings: Findings,
+  requestId: string,
+): TraceContext {
+  try {
+    return extractTrace(
+      readValues(headers, resolved),
+      requestId,
+      headers,
+      resolved,
+      info,
+      findings,
+    );
+  } catch {
+    // As in extractResolved: unreachable by design. The request keeps its ID and what was
+    // found about it; whatever was validated before the failure stays valid.
+    return extractTrace(
+      new IncomingValues(resolved),
+      requestId,
+      NO_HEADERS,
+      resolved,
+      undefined,
+      findings,
+    );
   }
 }
 
@@ -621,6 +656,7 @@ function extractTrace(
   info: ExtractRequestInfo | undefined,
   findings: Findings,
 ): TraceContext {
+  findings.incoming = {};
   const correlationId = extractCorrelationId(
     values.correlationId,
     resolved,
