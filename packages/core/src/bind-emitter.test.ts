@@ -1,11 +1,14 @@
 import { EventEmitter } from 'node:events';
-import { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
+import { close, listen, send } from '@hoptrace/test-utils';
 import { describe, expect, it } from 'vitest';
 import { bindEmitter, bindRequestContext, requestContext } from './bind-emitter.js';
 import { ContextSlot } from './context-slot.js';
 import { getRequestId, runWithContext, tryGetContext } from './context-storage.js';
 import { extract } from './extract.js';
+
+type Listener = { readonly name: string; readonly listener?: { readonly name: string } };
 
 describe('bindEmitter', () => {
   it('runs listeners in the context they were added in, whoever emits', () => {
@@ -74,16 +77,37 @@ describe('bindRequestContext and requestContext', () => {
     expect(seen).toEqual(['request:bound-request', 'response:bound-request']);
   });
 
-  it("leave Node's own clearIncoming unbound: it runs no application code", () => {
-    const [request] = pair();
-    bindRequestContext(request, ContextSlot.of(extract({ 'x-request-id': 'bound-request' })));
-    const seen: (string | undefined)[] = [];
-    // Named like the function Node's HTTP server adds to every request's 'end'.
-    const clearIncoming = () => seen.push(tryGetContext()?.requestId);
-    request.on('end', clearIncoming);
-    request.on('end', () => seen.push(tryGetContext()?.requestId));
-    runWithContext(extract({ 'x-request-id': 'emitter' }), () => request.emit('end'));
-    expect(seen).toEqual(['emitter', 'bound-request']);
+  it("leave Node's own clearIncoming unbound, and bind the listeners added beside it", async () => {
+    const ends: Promise<Listener[]>[] = [];
+    const server = createServer((request, response) => {
+      bindRequestContext(request, ContextSlot.of(extract({ 'x-request-id': 'bound-request' })));
+      // Node adds clearIncoming to 'end' when the response finishes before the request ended.
+      response.on('finish', () => request.on('end', () => undefined));
+      ends.push(
+        new Promise((resolve) => {
+          response.on('close', () =>
+            setImmediate(() => resolve(request.rawListeners('end') as Listener[])),
+          );
+        }),
+      );
+      response.end('ok');
+    });
+    const port = await listen(server);
+    try {
+      for (let count = 0; count < 3; count++) await send(port);
+      const listeners = await Promise.all(ends);
+      for (const list of listeners) {
+        const names = list.map((listener) => listener.name);
+        expect(names).toContain('boundListener');
+        expect(names.filter((name) => name === 'clearIncoming').length).toBeLessThanOrEqual(1);
+        expect(list.some((listener) => listener.listener?.name === 'clearIncoming')).toBe(false);
+      }
+      expect(
+        listeners.some((list) => list.some((listener) => listener.name === 'clearIncoming')),
+      ).toBe(true);
+    } finally {
+      await close(server);
+    }
   });
 
   it('leave unbound requests and responses alone', () => {
