@@ -35,21 +35,32 @@ describe('exposeContext', () => {
     });
   });
 
-  it('keeps what earlier middleware put on ctx.state, except requestId and hoptrace', () => {
-    const mark = Symbol('mark');
-    const previous = { user: 'ada', requestId: 'old', hoptrace: 'stale', [mark]: 1 };
-    Object.defineProperty(previous, '__proto__', { value: 'a key', enumerable: true });
-    const ctx: { state?: object } = { state: previous };
-    const slot = slotFor('abc');
-    exposeContext(ctx, slot, 'x-request-id');
-    const state = ctx.state as State;
-    expect(state.user).toBe('ada');
-    expect(state.requestId).toBe('abc');
-    expect(state.hoptrace).toBe(slot.context);
-    expect(state[mark]).toBe(1);
-    expect(Object.getOwnPropertyDescriptor(state, '__proto__')?.value).toBe('a key');
-    expect(Object.getPrototypeOf(state)).not.toBe('a key');
-  });
+  it.each([
+    ['a plain state', false],
+    ['a state with an own __proto__ key (JSON.parse makes those)', true],
+  ])(
+    'keeps what earlier middleware put on %s, except requestId and hoptrace',
+    (_name, protoKey) => {
+      const mark = Symbol('mark');
+      const previous = { user: 'ada', requestId: 'old', hoptrace: 'stale', [mark]: 1 };
+      if (protoKey)
+        Object.defineProperty(previous, '__proto__', { value: 'a key', enumerable: true });
+      const ctx: { state?: object } = { state: previous };
+      const slot = slotFor('abc');
+      exposeContext(ctx, slot, 'x-request-id');
+      const state = ctx.state as State;
+      expect(state.user).toBe('ada');
+      expect(state.requestId).toBe('abc');
+      expect(state.hoptrace).toBe(slot.context);
+      expect(Object.hasOwn(state, 'hoptrace')).toBe(false);
+      expect(state[mark]).toBe(1);
+      expect(stateSlot(state)).toBe(slot);
+      if (protoKey) {
+        expect(Object.getOwnPropertyDescriptor(state, '__proto__')?.value).toBe('a key');
+        expect(typeof Object.getPrototypeOf(state)).toBe('object');
+      }
+    },
+  );
 
   it('lets an app assign ctx.state.hoptrace and read its value back', () => {
     const ctx: { state?: object } = { state: {} };

@@ -24,11 +24,11 @@ class RequestState {
   declare requestId: string;
 
   constructor(slot: ContextSlot, errorHeader: string, previous: object | undefined) {
+    if (previous !== undefined) carryOver(this, previous);
     // Assigned, not declared as fields: one object shape for every request, in this order.
     this[STATE_SLOT] = slot;
     this[ERROR_HEADER] = errorHeader;
     this.requestId = slot.requestId;
-    if (previous !== undefined) carryOver(this, previous);
   }
 
   /** The request's whole context, its trace headers read on the first call. */
@@ -57,25 +57,28 @@ class RequestState {
 
 /**
  * Keeps what a middleware registered before hoptrace put on `ctx.state` (Koa's own is empty), but
- * not over hoptrace's own fields: `requestId` and `hoptrace` are this request's, whatever was
- * there. Defined, not assigned, so that a key named `__proto__` stays a key.
+ * not over hoptrace's own fields: `requestId` (assigned after this) and `hoptrace` are this
+ * request's, whatever was there.
+ *
+ * `Object.assign` because it returns at once for Koa's empty `{}` and copies symbol keys too
+ * (`Object.getOwnPropertySymbols` would cost every request a runtime call and an array). It
+ * assigns, so a source with an own `__proto__` key (JSON.parse makes those) is copied by
+ * definition instead, which keeps that a key rather than this object's prototype.
  */
 function carryOver(state: RequestState, previous: object): void {
-  for (const key in previous) {
-    if (Object.hasOwn(previous, key) && key !== 'requestId' && key !== 'hoptrace') {
+  if (!Object.hasOwn(previous, '__proto__')) Object.assign(state, previous);
+  else {
+    for (const key of Reflect.ownKeys(previous)) {
+      if (!Object.prototype.propertyIsEnumerable.call(previous, key)) continue;
       Object.defineProperty(state, key, {
-        value: (previous as Record<string, unknown>)[key],
+        value: (previous as Record<PropertyKey, unknown>)[key],
         writable: true,
         enumerable: true,
         configurable: true,
       });
     }
   }
-  for (const symbol of Object.getOwnPropertySymbols(previous)) {
-    (state as unknown as Record<symbol, unknown>)[symbol] = (previous as Record<symbol, unknown>)[
-      symbol
-    ];
-  }
+  if (Object.hasOwn(state, 'hoptrace')) delete (state as { hoptrace?: unknown }).hoptrace;
 }
 
 /**
