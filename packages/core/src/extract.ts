@@ -208,6 +208,14 @@ class Findings {
   }
 }
 
+/** What {@link extractRequestId} records for a valid incoming ID that was trusted. */
+function trustedIncoming(): Findings {
+  const findings = new Findings();
+  findings.requestIdSource = 'incoming';
+  findings.trusted = true;
+  return findings;
+}
+
 /**
  * The one value of a header that allows one (request ID, traceparent, x-ot-span-context):
  * several header lines, or a comma-joined value, are rejected as `multiple-values`.
@@ -565,12 +573,25 @@ export function openExtraction(
   resolved: ResolvedOptions,
   info: ExtractRequestInfo | undefined,
 ): ContextSlot {
+  const name = resolved.requestIdHeader;
+  // What a mesh sends: one valid ID, under a blanket trust decision. Nothing is found about such a
+  // request until its trace is read, so its findings are made then, if ever (see ExtractionSlot).
+  // Anything else (several values, an invalid or untrusted ID, a trust function) takes the path
+  // below, which records why.
+  try {
+    const single = headers[name];
+    if (typeof single === 'string' && resolved.trustRequestId === true) {
+      const valid = parseRequestId(trimOptionalWhitespace(single));
+      if (valid !== undefined) return new ExtractionSlot(valid, headers, resolved, info, undefined);
+    }
+  } catch {
+    // A record whose getter throws: the path below meets it again and gives the request an ID.
+  }
   const findings = new Findings();
   // The request ID header alone, looked up by name but visited as extract visits every header.
   const values = takeValues(resolved);
   let requestId: string;
   try {
-    const name = resolved.requestIdHeader;
     forEachRecordValue(headers[name], name, values, visitHeader);
     requestId = extractRequestId(values.requestId, resolved, findings, headers, info);
   } catch {
@@ -590,14 +611,15 @@ class ExtractionSlot extends ContextSlot {
   private headers: HeaderCarrier;
   private readonly options: ResolvedOptions;
   private info: ExtractRequestInfo | undefined;
-  private readonly findings: Findings;
+  /** `undefined`: a valid incoming ID was trusted, and nothing else is known yet. */
+  private readonly findings: Findings | undefined;
 
   constructor(
     requestId: string,
     headers: HeaderRecord,
     options: ResolvedOptions,
     info: ExtractRequestInfo | undefined,
-    findings: Findings,
+    findings: Findings | undefined,
   ) {
     super(requestId);
     this.headers = headers;
@@ -612,7 +634,7 @@ class ExtractionSlot extends ContextSlot {
     // not live as long as the slot.
     this.headers = NO_HEADERS;
     this.info = undefined;
-    return readTrace(headers, options, info, findings, this.requestId);
+    return readTrace(headers, options, info, findings ?? trustedIncoming(), this.requestId);
   }
 }
 
