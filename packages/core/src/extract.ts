@@ -678,7 +678,8 @@ function extractTrace(
   info: ExtractRequestInfo | undefined,
   findings: Findings,
 ): TraceContext {
-  findings.incoming = {};
+  // Kept when this is the second try after an unexpected failure (readTrace, extractResolved).
+  findings.incoming ??= {};
   const correlationId = extractCorrelationId(
     values.correlationId,
     resolved,
