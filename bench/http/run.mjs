@@ -17,6 +17,7 @@
 // Usage: node bench/http/run.mjs [express|koa|fastify ...]
 //   ROUNDS=3 WINDOW_S=5 CONNECTIONS=16 CONTENDERS=bare-control,als-floor,hoptrace,hoptrace-trace,cls-rtracer
 //   LOAD=autocannon|wrk WARMUP=1 (warm-up windows per server, each alone)
+//   WINDOW_WARMUP_S=0 (unmeasured seconds of load on both servers before each window)
 //   BASELINE=bare (what every contender is raced against; BASELINE=cls-rtracer CONTENDERS=hoptrace
 //   races the two directly, one ratio per window instead of two from different windows)
 import { execFile, execFileSync, fork } from 'node:child_process';
@@ -31,6 +32,10 @@ const CONNECTIONS = Number(process.env.CONNECTIONS ?? 16);
 const FRAMEWORKS =
   process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['express', 'koa', 'fastify'];
 const WARMUP_WINDOWS = Number(process.env.WARMUP ?? 1);
+// Seconds of unmeasured load on both servers before each window. A contender is loaded in one
+// window out of every CONTENDERS.length, the baseline in all of them, so without it each window
+// starts a contender from idle: the A/A control then shows about -2% for that alone.
+const WINDOW_WARMUP_S = Number(process.env.WINDOW_WARMUP_S ?? 0);
 const LOAD = process.env.LOAD ?? 'autocannon';
 if (LOAD !== 'autocannon' && LOAD !== 'wrk')
   throw new Error(`LOAD must be autocannon or wrk, not ${LOAD}`);
@@ -98,12 +103,12 @@ function wrkMillis(text) {
   return Number(match[1]) * scale;
 }
 
-function loadWithWrk(server) {
+function loadWithWrk(server, seconds) {
   const before = cpuTicks(server.pid);
   const url = `http://127.0.0.1:${server.port}/`;
-  const args = ['-t1', `-c${CONNECTIONS}`, `-d${WINDOW_S}s`, '--latency', '-s', wrkScript, url];
+  const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', wrkScript, url];
   return new Promise((resolve, reject) => {
-    execFile('wrk', args, { timeout: (WINDOW_S + 30) * 1000 }, (error, output) => {
+    execFile('wrk', args, { timeout: (seconds + 30) * 1000 }, (error, output) => {
       if (error) return reject(error);
       const requests = Number(/(\d+) requests in/.exec(output)?.[1] ?? 0);
       const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/
@@ -121,8 +126,9 @@ function loadWithWrk(server) {
   });
 }
 
-function load(server) {
-  if (LOAD === 'wrk') return loadWithWrk(server);
+/** Loads `server` for `seconds` (default: a window) and resolves to its rate, p99 and CPU use. */
+function load(server, seconds = WINDOW_S) {
+  if (LOAD === 'wrk') return loadWithWrk(server, seconds);
   let next = 0;
   const before = cpuTicks(server.pid);
   return new Promise((resolve, reject) => {
@@ -130,7 +136,7 @@ function load(server) {
       {
         url: `http://127.0.0.1:${server.port}/`,
         connections: CONNECTIONS,
-        duration: WINDOW_S,
+        duration: seconds,
         requests: [
           {
             setupRequest: (request) => ({ ...request, headers: headerPool[next++ & 255] }),
@@ -184,6 +190,8 @@ for (const framework of FRAMEWORKS) {
     for (const variant of CONTENDERS) {
       const contender = servers.get(variant);
       const pair = round % 2 === 0 ? [bare, contender] : [contender, bare];
+      if (WINDOW_WARMUP_S > 0)
+        await Promise.all(pair.map((server) => load(server, WINDOW_WARMUP_S)));
       const [first, second] = await Promise.all(pair.map((server) => load(server)));
       const [bareResult, contenderResult] = round % 2 === 0 ? [first, second] : [second, first];
       windows.get(variant).push({ bare: bareResult, contender: contenderResult });
@@ -216,7 +224,7 @@ for (const framework of FRAMEWORKS) {
 }
 
 console.log(
-  `\nNode ${process.version}, ${ROUNDS} rounds of ${WINDOW_S} s windows, ${CONNECTIONS} connections, mesh headers (x-request-id + B3 multi), load from ${LOAD}`,
+  `\nNode ${process.version}, ${ROUNDS} rounds of ${WINDOW_S} s windows (${WINDOW_WARMUP_S} s unmeasured before each), ${CONNECTIONS} connections, mesh headers (x-request-id + B3 multi), load from ${LOAD}`,
 );
 console.log(
   `| framework | contender | req/s (${BASELINE} in the same windows) | p99 ms (${BASELINE}) | throughput vs ${BASELINE} (middle half of windows) | CPU per request vs ${BASELINE} |`,
