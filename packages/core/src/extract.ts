@@ -206,14 +206,13 @@ class Findings {
     this.rejected.push(Object.freeze({ header, reason, length }));
     return undefined;
   }
-}
 
-/** What {@link extractRequestId} records for a valid incoming ID that was trusted. */
-function trustedIncoming(): Findings {
-  const findings = new Findings();
-  findings.requestIdSource = 'incoming';
-  findings.trusted = true;
-  return findings;
+  /** Records that the request kept its valid incoming ID because `trustRequestId` allowed it. */
+  acceptIncoming(): this {
+    this.trusted = true;
+    this.requestIdSource = 'incoming';
+    return this;
+  }
 }
 
 /**
@@ -280,11 +279,11 @@ function extractRequestId(
   const header = options.requestIdHeader;
   const valid = validIdValue(header, values, findings);
   if (valid === undefined) return newRequestId(options);
-  findings.trusted = isTrusted(options, headers, info);
-  if (findings.trusted) {
-    findings.requestIdSource = 'incoming';
+  if (isTrusted(options, headers, info)) {
+    findings.acceptIncoming();
     return valid;
   }
+  findings.trusted = false;
   findings.rejectAs(header, 'untrusted', valid.length);
   findings.untrustedRequestId = valid;
   return newRequestId(options);
@@ -634,7 +633,13 @@ class ExtractionSlot extends ContextSlot {
     // not live as long as the slot.
     this.headers = NO_HEADERS;
     this.info = undefined;
-    return readTrace(headers, options, info, findings ?? trustedIncoming(), this.requestId);
+    return readTrace(
+      headers,
+      options,
+      info,
+      findings ?? new Findings().acceptIncoming(),
+      this.requestId,
+    );
   }
 }
 
