@@ -46,13 +46,18 @@ class RequestState {
 
   /** An app that assigns `ctx.state.hoptrace` gets its value back, as with a plain field. */
   set hoptrace(value: TraceContext) {
-    Object.defineProperty(this, 'hoptrace', {
-      value,
-      writable: true,
-      enumerable: true,
-      configurable: true,
-    });
+    defineOwn(this, 'hoptrace', value);
   }
+}
+
+/** A data property, as a plain assignment would have made it, whatever `target` inherits. */
+function defineOwn(target: object, key: PropertyKey, value: unknown): void {
+  Object.defineProperty(target, key, {
+    value,
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  });
 }
 
 /**
@@ -70,12 +75,7 @@ function carryOver(state: RequestState, previous: object): void {
   else {
     for (const key of Reflect.ownKeys(previous)) {
       if (!Object.prototype.propertyIsEnumerable.call(previous, key)) continue;
-      Object.defineProperty(state, key, {
-        value: (previous as Record<PropertyKey, unknown>)[key],
-        writable: true,
-        enumerable: true,
-        configurable: true,
-      });
+      defineOwn(state, key, (previous as Record<PropertyKey, unknown>)[key]);
     }
   }
   if (Object.hasOwn(state, 'hoptrace')) delete (state as { hoptrace?: unknown }).hoptrace;
