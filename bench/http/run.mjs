@@ -178,7 +178,7 @@ for (const framework of FRAMEWORKS) {
   const servers = new Map();
   for (const variant of [BASELINE, ...CONTENDERS])
     servers.set(variant, await startServer(framework, variant));
-  const bare = servers.get(BASELINE);
+  const baseline = servers.get(BASELINE);
   // Warm-up, one server at a time so each has the core to itself and V8 has optimized its hot
   // code before the first window. A short warm-up of all servers at once left every contender
   // 10–17% slower in its first window and level after it (seen with wrk on 2026-12-03).
@@ -189,31 +189,32 @@ for (const framework of FRAMEWORKS) {
   for (let round = 0; round < ROUNDS; round++) {
     for (const variant of CONTENDERS) {
       const contender = servers.get(variant);
-      const pair = round % 2 === 0 ? [bare, contender] : [contender, bare];
+      const pair = round % 2 === 0 ? [baseline, contender] : [contender, baseline];
       if (WINDOW_WARMUP_S > 0)
         await Promise.all(pair.map((server) => load(server, WINDOW_WARMUP_S)));
       const [first, second] = await Promise.all(pair.map((server) => load(server)));
-      const [bareResult, contenderResult] = round % 2 === 0 ? [first, second] : [second, first];
-      windows.get(variant).push({ bare: bareResult, contender: contenderResult });
+      const [baselineResult, contenderResult] = round % 2 === 0 ? [first, second] : [second, first];
+      windows.get(variant).push({ baseline: baselineResult, contender: contenderResult });
     }
   }
   for (const [variant, results] of windows) {
+    const ratios = results.map((result) => result.contender.rps / result.baseline.rps);
     const row = {
       framework,
       variant,
-      bareRps: Math.round(median(results.map((result) => result.bare.rps))),
+      baselineRps: Math.round(median(results.map((result) => result.baseline.rps))),
       rps: Math.round(median(results.map((result) => result.contender.rps))),
-      ratio: median(results.map((result) => result.contender.rps / result.bare.rps)),
-      ratioQuartiles: quartiles(results.map((result) => result.contender.rps / result.bare.rps)),
-      bareP99: median(results.map((result) => result.bare.p99)),
+      ratio: median(ratios),
+      ratioQuartiles: quartiles(ratios),
+      baselineP99: median(results.map((result) => result.baseline.p99)),
       p99: median(results.map((result) => result.contender.p99)),
       cpuRatio: median(
         results.map(
-          (result) => result.contender.cpuMicrosPerRequest / result.bare.cpuMicrosPerRequest,
+          (result) => result.contender.cpuMicrosPerRequest / result.baseline.cpuMicrosPerRequest,
         ),
       ),
       errors: results.reduce(
-        (sum, result) => sum + result.contender.errors + result.bare.errors,
+        (sum, result) => sum + result.contender.errors + result.baseline.errors,
         0,
       ),
     };
@@ -233,6 +234,6 @@ console.log('|---|---|---|---|---|---|');
 for (const row of report) {
   const [low, high] = row.ratioQuartiles.map(percent);
   console.log(
-    `| ${row.framework} | ${row.variant} | ${row.rps.toLocaleString('en-US')} (${row.bareRps.toLocaleString('en-US')}) | ${row.p99} (${row.bareP99}) | ${percent(row.ratio)} (${low} to ${high}) | ${row.cpuRatio.toFixed(2)}× |${row.errors > 0 ? ` ${row.errors} errors` : ''}`,
+    `| ${row.framework} | ${row.variant} | ${row.rps.toLocaleString('en-US')} (${row.baselineRps.toLocaleString('en-US')}) | ${row.p99} (${row.baselineP99}) | ${percent(row.ratio)} (${low} to ${high}) | ${row.cpuRatio.toFixed(2)}× |${row.errors > 0 ? ` ${row.errors} errors` : ''}`,
   );
 }
