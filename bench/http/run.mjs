@@ -39,6 +39,17 @@ const WINDOW_WARMUP_S = Number(process.env.WINDOW_WARMUP_S ?? 0);
 const LOAD = process.env.LOAD ?? 'autocannon';
 if (LOAD !== 'autocannon' && LOAD !== 'wrk')
   throw new Error(`LOAD must be autocannon or wrk, not ${LOAD}`);
+if (LOAD === 'wrk') {
+  // Checked before any server starts: a missing wrk otherwise surfaces as ENOENT from the first
+  // window, after the warm-up.
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+  } catch (error) {
+    // wrk --version prints its version and exits 1; only a missing binary is an error here.
+    if (error.code === 'ENOENT')
+      throw new Error('LOAD=wrk needs wrk on the PATH (apt-get install -y wrk)');
+  }
+}
 const CONTENDERS = (
   process.env.CONTENDERS ?? 'bare-control,als-floor,hoptrace,hoptrace-trace,cls-rtracer'
 ).split(',');
