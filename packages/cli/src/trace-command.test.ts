@@ -10,6 +10,7 @@ import {
   TRAIL_HEADER,
   type TrailCall,
 } from '@hoptrace/core';
+import { holdRefusedPort } from '@hoptrace/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryIo } from '../test/memory-io.js';
 import { runTraceCommand } from './trace-command.js';
@@ -153,12 +154,10 @@ describe('hoptrace trace', () => {
   });
 
   it('exits 1 with the reason when the request fails', async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise((resolve) => closed.close(resolve));
+    const refused = await holdRefusedPort();
     const { io, stderr } = memoryIo();
-    const code = await runTraceCommand([`http://127.0.0.1:${port}/`, '--token', TOKEN], io);
+    const code = await runTraceCommand([`${refused.origin}/`, '--token', TOKEN], io);
+    await refused.release();
     expect(code).toBe(1);
     expect(stderr()).toContain('ECONNREFUSED');
   });

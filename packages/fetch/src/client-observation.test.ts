@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createServer as createNetServer } from 'node:net';
 import { type ClientObservation, extract, runWithContext } from '@hoptrace/core';
+import { holdRefusedPort, type RefusedPort } from '@hoptrace/test-utils';
 import axios from 'axios';
 import { Agent, request as undiciRequest } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +22,7 @@ function inRequest<Result>(callback: () => Result): Result {
 /** Servers: `/echo` echoes the request ID, `/other` answers another, `/hang` never answers, `/reset` resets. */
 let server: Server;
 let port: number;
-let closedPort: number;
+let refused: RefusedPort;
 const sentIds: string[] = [];
 
 beforeAll(async () => {
@@ -40,15 +40,13 @@ beforeAll(async () => {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   port = (server.address() as AddressInfo).port;
-  const closed = createNetServer().listen(0, '127.0.0.1');
-  await once(closed, 'listening');
-  closedPort = (closed.address() as AddressInfo).port;
-  closed.close();
+  refused = await holdRefusedPort();
 });
 
-afterAll(() => {
+afterAll(async () => {
   server.closeAllConnections();
   server.close();
+  await refused.release();
 });
 
 /** Waits (bounded) for the deferred delivery of `count` records. */
@@ -232,7 +230,7 @@ describe.each(CLIENTS)('$name observations', (client) => {
 
   it('flags a refused connection UF, with no status and no echo', async () => {
     const { seen, get } = setup();
-    expect(await failure(get, `http://127.0.0.1:${closedPort}/`)).toBeDefined();
+    expect(await failure(get, `${refused.origin}/`)).toBeDefined();
     const [record] = await records(seen);
     expect(record).toMatchObject({
       requestId: 'req-1',
@@ -240,7 +238,7 @@ describe.each(CLIENTS)('$name observations', (client) => {
       matched: false,
       status: null,
       failure: 'UF',
-      target: { host: '127.0.0.1', port: closedPort },
+      target: { host: '127.0.0.1', port: refused.port },
     });
   });
 
@@ -281,7 +279,7 @@ describe.each(CLIENTS)('$name observations', (client) => {
       },
     });
     expect(await inRequest(() => get(`http://127.0.0.1:${port}/echo`))).toBe(200);
-    const error = await failure(get, `http://127.0.0.1:${closedPort}/`);
+    const error = await failure(get, `${refused.origin}/`);
     expect(error).toBeInstanceOf(Error);
     for (let turn = 0; turn < 200 && thrown < 2; turn++) {
       await new Promise((resolve) => setTimeout(resolve, 5));

@@ -1,6 +1,10 @@
-import { createServer } from 'node:http';
 import { extract, getContext, HoptraceOptionsError, runWithContext } from '@hoptrace/core';
-import { close, type HeaderSink, listen, startHeaderSink } from '@hoptrace/test-utils';
+import {
+  type HeaderSink,
+  holdRefusedPort,
+  type RefusedPort,
+  startHeaderSink,
+} from '@hoptrace/test-utils';
 import axios, {
   AxiosError,
   type AxiosInstance,
@@ -33,13 +37,11 @@ function lastReceived(): (typeof sink.received)[number] {
   return received;
 }
 
-/** A port nothing listens on: a server's, after it closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  const port = await listen(server);
-  await close(server);
-  return port;
-}
+let refused: RefusedPort;
+beforeAll(async () => {
+  refused = await holdRefusedPort();
+});
+afterAll(() => refused.release());
 
 /** What a call that failed inside a request context saw in its catch block. */
 interface Failure {
@@ -241,7 +243,7 @@ describe.each(['http', 'fetch'] as const)('instrumentAxios with the %s adapter',
   });
 
   it('lets ECONNREFUSED reject unchanged, with the context still there in catch', async () => {
-    const origin = `http://127.0.0.1:${await closedPort()}`;
+    const origin = refused.origin;
     const client = create(origin);
     const eject = instrumentAxios(client);
     const bare = await bareError(() => create(origin).get('/refused'));

@@ -1,9 +1,12 @@
 import { channel } from 'node:diagnostics_channel';
-import { once } from 'node:events';
 import { Agent, get, request as httpRequest, type IncomingMessage } from 'node:http';
-import { createServer } from 'node:net';
 import { extract, parseTraceparent, runWithContext, tryGetContext } from '@hoptrace/core';
-import { type HeaderSink, type SinkRequest, startHeaderSink } from '@hoptrace/test-utils';
+import {
+  type HeaderSink,
+  holdRefusedPort,
+  type SinkRequest,
+  startHeaderSink,
+} from '@hoptrace/test-utils';
 import { fetch as undiciFetch, request as undiciRequest } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { instrumentOutbound } from './instrument-outbound.js';
@@ -280,13 +283,8 @@ describe('instrumentOutbound', () => {
   });
 
   it('lets a refused connection fail unchanged, with the context still there in catch', async () => {
-    const closed = createServer();
-    closed.listen(0, '127.0.0.1');
-    await once(closed, 'listening');
-    const address = closed.address();
-    const port = typeof address === 'object' && address !== null ? address.port : 0;
-    await new Promise((resolve) => closed.close(resolve));
-    const url = `http://127.0.0.1:${port}/refused`;
+    const refused = await holdRefusedPort();
+    const url = `${refused.origin}/refused`;
     const failure = async (send: (url: string) => Promise<unknown>) => {
       try {
         await send(url);
@@ -307,6 +305,7 @@ describe('instrumentOutbound', () => {
     const withHooks: unknown[] = [];
     for (const [, send] of clients)
       withHooks.push(await inRequest('req-refused', () => failure(send)));
+    await refused.release();
     expect(withHooks).toEqual(withoutHooks);
     for (const outcome of withHooks) {
       expect(outcome).toMatchObject({ code: 'ECONNREFUSED', requestId: 'req-refused' });

@@ -9,7 +9,9 @@ import {
 import {
   close,
   type HeaderSink,
+  holdRefusedPort,
   listen,
+  type RefusedPort,
   type SinkRequest,
   startHeaderSink,
 } from '@hoptrace/test-utils';
@@ -21,7 +23,7 @@ import {
   fetch as undiciFetch,
   request as undiciRequest,
 } from 'undici';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hoptraceInterceptor } from './undici-interceptor.js';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
@@ -32,13 +34,11 @@ function inRequest<Result>(callback: () => Result, requestId = 'req-1'): Result 
   return runWithContext(extract({ 'x-request-id': requestId, traceparent: TRACEPARENT }), callback);
 }
 
-/** A port nothing listens on: bound by the OS, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  const port = await listen(server);
-  await close(server);
-  return port;
-}
+let refused: RefusedPort;
+beforeAll(async () => {
+  refused = await holdRefusedPort();
+});
+afterAll(() => refused.release());
 
 let sink: HeaderSink;
 const agents: Agent[] = [];
@@ -220,11 +220,10 @@ describe('hoptraceInterceptor', () => {
   });
 
   it('passes a refused connection through unchanged, with the context in the catch', async () => {
-    const port = await closedPort();
     const dispatcher = composed();
     const outcome = await inRequest(async () => {
       try {
-        await undiciRequest(`http://127.0.0.1:${port}/`, { dispatcher });
+        await undiciRequest(`${refused.origin}/`, { dispatcher });
       } catch (error) {
         return { error: error as NodeJS.ErrnoException, requestId: getContext().requestId };
       }

@@ -1,4 +1,3 @@
-import { createServer } from 'node:http';
 import {
   extract,
   getContext,
@@ -9,14 +8,23 @@ import {
   type TraceContext,
 } from '@hoptrace/core';
 import {
-  close,
   type HeaderSink,
-  listen,
+  holdRefusedPort,
+  type RefusedPort,
   type SinkRequest,
   startHeaderSink,
 } from '@hoptrace/test-utils';
 import { Headers as UndiciHeaders, Request as UndiciRequest, fetch as undiciFetch } from 'undici';
-import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  expectTypeOf,
+  it,
+} from 'vitest';
 import { wrapFetch } from './wrap-fetch.js';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
@@ -32,13 +40,11 @@ function inRequest<Result>(callback: () => Result, headers: Record<string, strin
   return runWithContext(context, callback);
 }
 
-/** A port nothing listens on: bound by the OS, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  const port = await listen(server);
-  await close(server);
-  return port;
-}
+let refused: RefusedPort;
+beforeAll(async () => {
+  refused = await holdRefusedPort();
+});
+afterAll(() => refused.release());
 
 /** Runs `call` in a request: what it threw, and the request ID its catch block still saw. */
 async function failure(call: () => Promise<unknown>): Promise<{ error: Error; requestId: string }> {
@@ -265,8 +271,7 @@ describe('wrapFetch', () => {
 
   it('passes a refused connection through unchanged, with the context in the catch', async () => {
     const fetch = wrapFetch();
-    const port = await closedPort();
-    const { error, requestId } = await failure(() => fetch(`http://127.0.0.1:${port}/`));
+    const { error, requestId } = await failure(() => fetch(`${refused.origin}/`));
     expect(error).toBeInstanceOf(TypeError);
     expect(error.message).toBe('fetch failed');
     expect((error.cause as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');

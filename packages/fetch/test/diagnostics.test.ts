@@ -10,7 +10,14 @@ import {
   TRAIL_HEADER,
   type TrailHop,
 } from '@hoptrace/core';
-import { close, getJson, listen, send } from '@hoptrace/test-utils';
+import {
+  close,
+  getJson,
+  holdRefusedPort,
+  listen,
+  type RefusedPort,
+  send,
+} from '@hoptrace/test-utils';
 import axios from 'axios';
 import { Agent, request as undiciRequest } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -54,6 +61,7 @@ const zeroCode: Record<string, Client> = {
 const servers: Server[] = [];
 afterAll(async () => {
   await Promise.all(servers.splice(0).map(close));
+  await refused.release();
 });
 
 async function serve(server: Server): Promise<string> {
@@ -63,7 +71,7 @@ async function serve(server: Server): Promise<string> {
 
 let back: string;
 let plain: string;
-let closedPort: string;
+let refused: RefusedPort;
 beforeAll(async () => {
   back = await serve(
     createServer(
@@ -78,9 +86,7 @@ beforeAll(async () => {
     ),
   );
   plain = await serve(createServer((_request, response) => response.end('{"plain":true}')));
-  const closed = createServer();
-  closedPort = `http://127.0.0.1:${await listen(closed)}`;
-  await close(closed);
+  refused = await holdRefusedPort();
 });
 
 /** A front service that calls `target` once with `client`, and the trail of one request to it. */
@@ -163,7 +169,7 @@ describe.each(['forward', 'child'] as const)('%s mode', (mode) => {
 
   it.each(cases)('%s: a refused connection is UF', async (_name, client, hook) => {
     if (hook) uninstall = instrumentOutbound(options);
-    const trail = await trailThrough(client, closedPort, options);
+    const trail = await trailThrough(client, refused.origin, options);
     expect(trail.calls).toHaveLength(1);
     expect(trail.calls[0]).toMatchObject({ status: null, failure: 'UF', mark: 'failed' });
   });

@@ -4,7 +4,7 @@
 import { createServer, get as httpGet, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extract, getContext, runWithContext } from '@hoptrace/core';
-import { close, listen } from '@hoptrace/test-utils';
+import { close, holdRefusedPort, listen, type RefusedPort } from '@hoptrace/test-utils';
 import axios from 'axios';
 import { Agent, request as undiciRequest } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,9 +53,9 @@ function shape(error: unknown): Record<string, unknown> {
 
 let reset: Server;
 let silent: Server;
-let refusedUrl: string;
+let refused: RefusedPort;
 const urls: Record<string, () => string> = {
-  'connection refused': () => refusedUrl,
+  'connection refused': () => `${refused.origin}/`,
   'connection reset': () => `http://127.0.0.1:${(reset.address() as AddressInfo).port}/`,
   'timeout (server never answers)': () =>
     `http://127.0.0.1:${(silent.address() as AddressInfo).port}/`,
@@ -66,13 +66,12 @@ beforeAll(async () => {
   silent = createServer(() => {});
   await listen(reset);
   await listen(silent);
-  const closed = createServer();
-  refusedUrl = `http://127.0.0.1:${await listen(closed)}/`;
-  await close(closed);
+  refused = await holdRefusedPort();
 });
 afterAll(async () => {
   await close(reset);
   await close(silent);
+  await refused.release();
 });
 
 describe.each(Object.keys(urls))('%s', (failure) => {

@@ -43,4 +43,5 @@ export {
   waitForRecords,
 } from './observation-cases.js';
 export { type RawResponse, sendRaw } from './raw-request.js';
+export { holdRefusedPort, type RefusedPort } from './refused-port.js';
 export { type SlowRequest, sendSlowly } from './send-slowly.js';
