@@ -45,7 +45,21 @@ export interface TestAppOptions {
   readonly serverOptions?: boolean;
   /** Extra Fastify server options (a logger). */
   readonly fastify?: FastifyServerOptions;
+  /**
+   * Where the probe hooks go: on the app (default), on an encapsulated plugin that also holds the
+   * routes, or nowhere, leaving the routes' own hooks as the only ones.
+   */
+  readonly probeHooks?: 'app' | 'plugin' | 'none';
 }
+
+/** The probes a route records itself, which an app without probe hooks still has. */
+export const ROUTE_PROBES: ReadonlySet<Probe> = new Set([
+  'handler',
+  'finish',
+  'bodyData',
+  'bodyEnd',
+  'errorHandler',
+]);
 
 /** The request ID in the current context: what every probe and route reports. */
 const currentId = (): string | undefined => tryGetContext()?.requestId;
@@ -90,9 +104,33 @@ export async function startTestApp(
     const key = request.hoptrace.requestId;
     seen.set(key, { ...seen.get(key), [probe]: currentId() });
   };
-  addProbeHooks(app, record);
-  addContentTypeParsers(app);
-  addRoutes(app, record);
+  const build = async (instance: FastifyInstance) => {
+    if (options.probeHooks !== 'none') addProbeHooks(instance, record);
+    addContentTypeParsers(instance);
+    addRoutes(instance, record);
+    await addHandledErrorRoutes(instance, record);
+  };
+  if (options.probeHooks === 'plugin') await app.register(build);
+  else await build(app);
+
+  await app.ready();
+  const port = await listen(app.server);
+  return {
+    app,
+    port,
+    seen,
+    async close() {
+      await close(app.server);
+      await app.close();
+    },
+  };
+}
+
+/** `/handled/sync` and `/handled/async`, answered by a custom error handler. */
+async function addHandledErrorRoutes(
+  app: FastifyInstance,
+  record: (request: FastifyRequest, probe: Probe) => void,
+): Promise<void> {
   await app.register(
     async (scope) => {
       scope.setErrorHandler((error, request, reply) => {
@@ -109,18 +147,6 @@ export async function startTestApp(
     },
     { prefix: '/handled' },
   );
-
-  await app.ready();
-  const port = await listen(app.server);
-  return {
-    app,
-    port,
-    seen,
-    async close() {
-      await close(app.server);
-      await app.close();
-    },
-  };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { type SentResponse, send, sendSlowly } from '@hoptrace/test-utils';
 import { describe, expect, it, vi } from 'vitest';
-import { type Probe, type TestApp, useTestApp } from './app.js';
+import { type Probe, ROUTE_PROBES, type TestApp, type TestAppOptions, useTestApp } from './app.js';
 import { FASTIFY_VERSIONS } from './fastify-versions.js';
 
 const LIFECYCLE: readonly Probe[] = [
@@ -21,6 +21,8 @@ interface ProbeCase {
   readonly send: Sender;
   readonly probes: readonly Probe[];
   readonly status?: number;
+  /** Answered by the app's 404 handler, which a plugin's hooks do not reach. */
+  readonly outsidePlugins?: boolean;
 }
 
 type Sender = (port: number, headers: Record<string, string>) => Promise<SentResponse>;
@@ -116,6 +118,7 @@ const CASES: readonly ProbeCase[] = [
     send: get('/no/such/route'),
     probes: ['onRequest', 'preValidation', 'preHandler', 'onSend', 'onResponse'],
     status: 404,
+    outsidePlugins: true,
   },
 ];
 
@@ -197,47 +200,75 @@ describe.each(SETUPS)('%s: the context in every hook', (_name, factory, options)
   });
 });
 
+// Each route continues one step from a callback in the start-up context (a pooled client):
+// hoptrace's hook at the start of the next phase restores the request's context.
+const FOREIGN_CASES: readonly ProbeCase[] = [
+  {
+    name: 'an onRequest hook calling done() from a callback',
+    send: get('/foreign/request'),
+    probes: LIFECYCLE,
+  },
+  {
+    name: 'a preParsing hook calling done() from a callback',
+    send: post('/foreign/parsing', JSON_TYPE, '{"a":1}'),
+    probes: LIFECYCLE,
+  },
+  {
+    name: 'a preValidation hook calling done() from a callback',
+    send: get('/foreign/validation'),
+    probes: LIFECYCLE,
+  },
+  {
+    name: 'reply.send(object) from a callback',
+    send: get('/foreign/send'),
+    probes: ['preSerialization', 'onSend', 'onResponse', 'finish'],
+  },
+  {
+    name: 'reply.send(string) from a callback (no preSerialization)',
+    send: get('/foreign/send?as=text'),
+    probes: ['onSend', 'onResponse', 'finish'],
+  },
+  {
+    name: 'reply.send(error) from a callback',
+    send: get('/foreign/error'),
+    probes: ['onError', 'onSend', 'onResponse'],
+    status: 500,
+  },
+  {
+    name: 'a streamed reply whose last chunk comes from a callback (finish, onResponse)',
+    send: get('/foreign/stream'),
+    probes: ['onSend', 'onResponse', 'finish'],
+  },
+];
+
 describe.each(SETUPS)('%s: steps that continue from elsewhere', (_name, factory, options) => {
   const server = useTestApp(factory, options);
+  it.each(FOREIGN_CASES)('$name', (probeCase) => runCase(server(), probeCase));
+});
 
-  // Each route continues one step from a callback in the start-up context (a pooled client):
-  // hoptrace's hook at the start of the next phase restores the request's context.
-  it.each<ProbeCase>([
-    {
-      name: 'an onRequest hook calling done() from a callback',
-      send: get('/foreign/request'),
-      probes: LIFECYCLE,
-    },
-    {
-      name: 'a preParsing hook calling done() from a callback',
-      send: post('/foreign/parsing', JSON_TYPE, '{"a":1}'),
-      probes: LIFECYCLE,
-    },
-    {
-      name: 'a preValidation hook calling done() from a callback',
-      send: get('/foreign/validation'),
-      probes: LIFECYCLE,
-    },
-    {
-      name: 'reply.send(object) from a callback',
-      send: get('/foreign/send'),
-      probes: ['preSerialization', 'onSend', 'onResponse', 'finish'],
-    },
-    {
-      name: 'reply.send(string) from a callback (no preSerialization)',
-      send: get('/foreign/send?as=text'),
-      probes: ['onSend', 'onResponse', 'finish'],
-    },
-    {
-      name: 'reply.send(error) from a callback',
-      send: get('/foreign/error'),
-      probes: ['onError', 'onSend', 'onResponse'],
-      status: 500,
-    },
-    {
-      name: 'a streamed reply whose last chunk comes from a callback (finish, onResponse)',
-      send: get('/foreign/stream'),
-      probes: ['onSend', 'onResponse', 'finish'],
-    },
-  ])('$name', (probeCase) => runCase(server(), probeCase));
+// hoptrace re-enters only where the app has hooks (its addHook wrapper and onRoute): the same
+// cases with the probe hooks on an encapsulated plugin, which inherits the wrapper, and with no
+// probe hooks at all, where a route's own hooks are the only ones and the handler still runs in
+// the request's context after one of them continued from elsewhere.
+const PLACEMENTS = FASTIFY_VERSIONS.flatMap(([name, factory]) =>
+  (['plugin', 'none'] as const).map(
+    (probeHooks) =>
+      [`${name}, probe hooks: ${probeHooks}`, factory, { probeHooks }] as const satisfies readonly [
+        string,
+        unknown,
+        TestAppOptions,
+      ],
+  ),
+);
+
+describe.each(PLACEMENTS)('%s', (_name, factory, options) => {
+  const server = useTestApp(factory, options);
+  const probed = (probeCase: ProbeCase): ProbeCase =>
+    options.probeHooks === 'none' || (options.probeHooks === 'plugin' && probeCase.outsidePlugins)
+      ? { ...probeCase, probes: probeCase.probes.filter((probe) => ROUTE_PROBES.has(probe)) }
+      : probeCase;
+
+  it.each([...CASES, ...FOREIGN_CASES])('$name', (probeCase) =>
+    runCase(server(), probed(probeCase)),
+  );
 });
