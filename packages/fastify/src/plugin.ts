@@ -10,7 +10,6 @@ import {
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import { fastifyPlugin } from 'fastify-plugin';
 import { keepRequestIdOnHijack } from './hijacked-reply.js';
-import { reenterWhereContextCanBeLost } from './reentry-hooks.js';
 import {
   declareScope,
   hasScope,
@@ -120,6 +119,10 @@ function install(fastify: FastifyInstance, options: HoptraceOptions): void {
   fastify.addHook('onRequest', function hoptraceOnRequest(request, reply, next) {
     openScope(request, reply, begin(request, reply), next);
   });
+  fastify.addHook('preParsing', reenterScopeWithPayload);
+  fastify.addHook('preValidation', reenterScope);
+  fastify.addHook('preHandler', reenterScope);
+  fastify.addHook('preSerialization', reenterScopeWithPayload);
   fastify.addHook('onSend', function hoptraceOnSend(request, reply, payload, next) {
     if (hasScope(request)) {
       reenterScopeWithPayload(request, reply, payload, next);
@@ -136,8 +139,6 @@ function install(fastify: FastifyInstance, options: HoptraceOptions): void {
   // runs in the context on its own, and a hook here would only make Fastify set up its response
   // listeners for every request (about two points of a hello-world's throughput).
   if (!boundByGenReqId) fastify.addHook('onResponse', reenterScope);
-  // Last, so that the plugin's own hooks above are not taken for the app's.
-  reenterWhereContextCanBeLost(fastify);
 }
 
 /**
@@ -150,13 +151,10 @@ function install(fastify: FastifyInstance, options: HoptraceOptions): void {
  *   responses, replies sent from a hook (also from an `onRequest` hook added before the plugin,
  *   through its `onSend` hook);
  * - makes the context current in every hook from `onRequest` to `onResponse` and in the handler:
- *   it re-enters the request's async scope at the start of a phase wherever an earlier step may
- *   have resumed from elsewhere (a hook or handler calling back from a pooled client, the
- *   response's `finish` event), and binds listeners added to `request.raw` and `reply.raw` (body
- *   `data`/`end`, `finish`) to it. `getContext()` returns this request's context there. To know
- *   where the app has hooks, it wraps `addHook` on the instance it is registered on (its children
- *   inherit the wrapper) and reads route options in `onRoute`; a route without hooks pays for no
- *   re-entry before its handler.
+ *   it re-enters the request's async scope at the start of every phase, so a step that resumed
+ *   from elsewhere (body parsing, a callback from a pooled client, the response's `finish`
+ *   event) does not lose it, and binds listeners added to `request.raw` and `reply.raw` (body
+ *   `data`/`end`, `finish`) to it. `getContext()` returns this request's context there.
  *
  * Register it first, before the plugins and hooks that should see the context: Fastify runs
  * hooks in the order they were added. Register it once (a second registration is refused).

@@ -69,11 +69,10 @@ export function hasScope(request: FastifyRequest): boolean {
 }
 
 /**
- * Continues a lifecycle phase inside the request's scope. hoptrace adds it at the start of a phase,
- * before the app's own hooks of that phase: always in `onSend` and `onError`, and in the phases
- * before the handler and in `preSerialization` where the app has hooks that may continue from
- * elsewhere (`reenterWhereContextCanBeLost`). Why: Fastify resumes a request from whatever async
- * context the previous step finished in, and several steps can finish outside the request's:
+ * Continues a lifecycle phase inside the request's scope. hoptrace adds it to every phase after
+ * `onRequest`, before the app's own hooks of that phase. Why: Fastify resumes a request from
+ * whatever async context the previous step finished in, and several steps can finish outside the
+ * request's:
  *
  * - body parsing: Node emits the body's `data`/`end` from the socket's context. Fastify 4 and 5
  *   restore the context after their own content-type parser (fastify#3571), but a `preParsing`

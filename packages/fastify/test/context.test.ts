@@ -246,10 +246,9 @@ describe.each(SETUPS)('%s: steps that continue from elsewhere', (_name, factory,
   it.each(FOREIGN_CASES)('$name', (probeCase) => runCase(server(), probeCase));
 });
 
-// hoptrace re-enters only where the app has hooks (its addHook wrapper and onRoute): the same
-// cases with the probe hooks on an encapsulated plugin, which inherits the wrapper, and with no
-// probe hooks at all, where a route's own hooks are the only ones and the handler still runs in
-// the request's context after one of them continued from elsewhere.
+// The same cases with the probe hooks on an encapsulated plugin, and with no probe hooks at all,
+// where a route's own hooks are the only ones and the handler must still run in the request's
+// context after one of them continued from elsewhere.
 const PLACEMENTS = FASTIFY_VERSIONS.flatMap(([name, factory]) =>
   (['plugin', 'none'] as const).map(
     (probeHooks) =>
