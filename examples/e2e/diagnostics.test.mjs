@@ -81,6 +81,9 @@ beforeAll(async () => {
     topology.diagnosticsToken,
     '--json',
   ]);
+  if (!trace.stdout.startsWith('{')) {
+    throw new Error(`hoptrace trace printed no JSON (exit ${trace.code}): ${trace.stderr}`);
+  }
   first = JSON.parse(trace.stdout);
 });
 afterAll(() => topology?.stop());

@@ -233,7 +233,9 @@ class TopologyRun {
         },
         logs: this.loadBalancerLogs,
       });
-      return this.waitForHealth('haproxy', child, `http://${HOST}:${port}`);
+      return this.waitForHealth('haproxy', child, `http://${HOST}:${port}`, (headers) =>
+        String(headers.via ?? '').includes('haproxy'),
+      );
     });
     this.loadBalancers.haproxy = true;
     this.urls.haproxy = url;
@@ -264,7 +266,9 @@ class TopologyRun {
         ['-p', directory, '-c', join(directory, 'nginx.conf'), '-e', 'stderr', '-g', 'daemon off;'],
         { logs: this.loadBalancerLogs, stdoutFifo: join(directory, `stdout-${port}.fifo`) },
       );
-      return this.waitForHealth('nginx', child, `http://${HOST}:${port}`);
+      return this.waitForHealth('nginx', child, `http://${HOST}:${port}`, (headers) =>
+        String(headers.server ?? '').startsWith('nginx'),
+      );
     });
     this.loadBalancers.nginx = true;
     this.urls.nginx = url;
@@ -367,8 +371,13 @@ class TopologyRun {
     };
   }
 
-  /** Polls `GET <url>/health` until it answers 200, within 15 s and while `child` runs. */
-  waitForHealth(name, child, url) {
+  /**
+   * Polls `GET <url>/health` until it answers 200 through the load balancer (`answeredBy` checks
+   * its mark on the response), within 15 s and while `child` runs. The mark matters: the port was
+   * reserved and let go (see reservePort), and when a service of another topology started in
+   * parallel took it first, the load balancer fails to bind while that service answers /health.
+   */
+  waitForHealth(name, child, url, answeredBy) {
     return new Promise((resolve, reject) => {
       const settle = this.watchStartup(child, name, reject);
       let finished = false;
@@ -377,7 +386,8 @@ class TopologyRun {
       });
       const poll = async () => {
         while (!finished && child.exitCode === null && child.signalCode === null) {
-          if ((await statusOf(`${url}/health`)) === 200) {
+          const response = await probe(`${url}/health`);
+          if (response.status === 200 && answeredBy(response.headers)) {
             finished = true;
             settle();
             resolve(url);
@@ -621,14 +631,15 @@ function addressOf(url) {
 }
 
 /** The status of `GET url`, or 0 when there is no answer within a second. */
-function statusOf(url) {
+/** `GET url`: its status and headers, or status 0 when it failed. */
+function probe(url) {
   return new Promise((resolve) => {
     const request = httpGet(url, { agent: false, timeout: 1000 }, (response) => {
       response.resume();
-      resolve(response.statusCode);
+      resolve({ status: response.statusCode, headers: response.headers });
     });
     request.on('timeout', () => request.destroy());
-    request.on('error', () => resolve(0));
+    request.on('error', () => resolve({ status: 0, headers: {} }));
   });
 }
 
