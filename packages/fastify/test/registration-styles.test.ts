@@ -91,6 +91,18 @@ const STYLES: readonly Style[] = [
     },
   },
   {
+    // The README's advice for the one step hoptrace cannot cover (a callback preHandler hook that
+    // calls done() from elsewhere): an async hook resumes in the request's context by itself.
+    name: 'an async preHandler hook awaiting a callback from elsewhere',
+    async build(app) {
+      await app.register(hoptrace);
+      app.addHook('preHandler', async () => {
+        await new Promise<void>((resolve) => fromStartup(resolve));
+      });
+      app.get('/', handler);
+    },
+  },
+  {
     name: 'a 404 handler with its own preValidation hook',
     async build(app) {
       await app.register(hoptrace);

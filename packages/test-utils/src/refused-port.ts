@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 
 /** A port on 127.0.0.1 that refuses every connection until {@link RefusedPort.release}. */
@@ -11,14 +12,32 @@ export interface RefusedPort {
 }
 
 /**
+ * The first port the OS hands out on its own (`listen(0)`, a client's source port): Linux's
+ * `ip_local_port_range`, or 32768 (Linux's default; other systems start higher) where it cannot
+ * be read.
+ */
+function ephemeralRangeStart(): number {
+  try {
+    const low = Number(
+      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0],
+    );
+    return Number.isInteger(low) && low > 2048 ? low : 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+/**
  * Holds a port nothing listens on, for tests of a refused connection (ECONNREFUSED).
  *
- * A port taken with `listen(0)` and then closed is free for any other test file running beside
- * this one to be given by its own `listen(0)`; when that happened, a "refused" call reached a
- * live server and answered 200 (CI, stop 16). Here the port is the local end of an open loopback
- * connection instead: while that socket is open no `listen()`, with port 0 or this port, in any
- * process can bind it (EADDRINUSE), and since nothing listens on it, a connection to it is reset
- * at once by the kernel, which clients report as ECONNREFUSED.
+ * Two ways such a port goes wrong when several test files run at once, both seen in CI: a port
+ * taken with `listen(0)` and closed again is free for another file's `listen(0)`, and the
+ * "refused" call then reaches a live server; and a port the OS hands out may become a client's
+ * own source port, so a client connecting to it connects to itself (TCP simultaneous open) and
+ * reads its own request as the answer. So the port is one below the range the OS hands out, which
+ * neither `listen(0)` nor a client's source port ever uses, picked at random and held as the
+ * local end of an open loopback connection, so that two tests never pick the same one. Nothing
+ * listens on it, so the kernel resets a connection to it at once: ECONNREFUSED.
  *
  * @example
  * const refused = await holdRefusedPort();
@@ -33,23 +52,38 @@ export async function holdRefusedPort(): Promise<RefusedPort> {
   await once(server, 'listening');
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  const holder = connect(address.port, '127.0.0.1');
-  const [[accepted]] = (await Promise.all([
-    once(server, 'connection'),
-    once(holder, 'connect'),
-  ])) as [[Socket], unknown[]];
-  const port = holder.localPort;
-  if (port === undefined) throw new Error('the holding socket has no local port');
-  return {
-    port,
-    origin: `http://127.0.0.1:${port}`,
-    async release() {
-      // The server's end closes first, so the TIME_WAIT a closed connection leaves behind sits on
-      // the server's port, not on the held one, which is free again at once.
-      const closed = once(holder, 'close');
-      accepted.end();
-      await closed;
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  const high = ephemeralRangeStart() - 1;
+  const low = Math.max(1024, high - 20_000);
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    const holder = connect({
+      port: address.port,
+      host: '127.0.0.1',
+      localAddress: '127.0.0.1',
+      localPort: port,
+    });
+    try {
+      const [[accepted]] = (await Promise.all([
+        once(server, 'connection'),
+        once(holder, 'connect'),
+      ])) as [[Socket], unknown[]];
+      return {
+        port,
+        origin: `http://127.0.0.1:${port}`,
+        async release() {
+          // The server's end closes first, so the TIME_WAIT a closed connection leaves behind
+          // sits on the server's port, not on the held one, which is free again at once.
+          const closed = once(holder, 'close');
+          accepted.end();
+          await closed;
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+        },
+      };
+    } catch {
+      // Taken (EADDRINUSE): another test holds it, or a server listens there. Try another.
+      holder.destroy();
+    }
+  }
+  server.close();
+  throw new Error(`holdRefusedPort: no free port between ${low} and ${high} after 50 tries`);
 }
