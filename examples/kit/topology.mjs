@@ -630,8 +630,7 @@ function addressOf(url) {
   return new URL(url).host;
 }
 
-/** The status of `GET url`, or 0 when there is no answer within a second. */
-/** `GET url`: its status and headers, or status 0 when it failed. */
+/** `GET url`: its status and headers, or status 0 when there is no answer within a second. */
 function probe(url) {
   return new Promise((resolve) => {
     const request = httpGet(url, { agent: false, timeout: 1000 }, (response) => {

@@ -35,9 +35,10 @@ function ephemeralRangeStart(): number {
  * "refused" call then reaches a live server; and a port the OS hands out may become a client's
  * own source port, so a client connecting to it connects to itself (TCP simultaneous open) and
  * reads its own request as the answer. So the port is one below the range the OS hands out, which
- * neither `listen(0)` nor a client's source port ever uses, picked at random and held as the
- * local end of an open loopback connection, so that two tests never pick the same one. Nothing
- * listens on it, so the kernel resets a connection to it at once: ECONNREFUSED.
+ * neither `listen(0)` nor a client's source port ever uses, picked at random and bound as the
+ * local end of an open loopback connection: the bind fails where a server listens, so a port in
+ * use is skipped. Two tests may hold the same port, which is harmless: nothing listens on it, so
+ * the kernel resets a connection to it at once, ECONNREFUSED, for both.
  *
  * @example
  * const refused = await holdRefusedPort();
@@ -80,7 +81,7 @@ export async function holdRefusedPort(): Promise<RefusedPort> {
         },
       };
     } catch {
-      // Taken (EADDRINUSE): another test holds it, or a server listens there. Try another.
+      // A server listens there (EADDRINUSE): try another.
       holder.destroy();
     }
   }
