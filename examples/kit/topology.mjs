@@ -91,7 +91,9 @@ export async function startTopology(options = {}) {
     observe = false,
     loadBalancers = 'auto',
     // Diagnostic tracing is on in every run: `hoptrace trace --token <this>` follows a request.
-    diagnosticsToken = randomBytes(24).toString('base64url'),
+    // Hex, not base64url: a token starting with "-" (1 run in 64) is taken by the command line
+    // for an option ("--token argument is ambiguous"), which failed the demo.
+    diagnosticsToken = randomBytes(24).toString('hex'),
     log = () => {},
   } = options;
   if (mode !== 'child' && mode !== 'forward') {
