@@ -156,8 +156,12 @@ describe('hoptrace trace', () => {
   it('exits 1 with the reason when the request fails', async () => {
     const refused = await holdRefusedPort();
     const { io, stderr } = memoryIo();
-    const code = await runTraceCommand([`${refused.origin}/`, '--token', TOKEN], io);
-    await refused.release();
+    let code: number;
+    try {
+      code = await runTraceCommand([`${refused.origin}/`, '--token', TOKEN], io);
+    } finally {
+      await refused.release();
+    }
     expect(code).toBe(1);
     expect(stderr()).toContain('ECONNREFUSED');
   });
