@@ -8,7 +8,8 @@
 # V8 runs there) and all threads' (plus V8's compiler and GC helper threads). The main thread's
 # is the one to compare: under valgrind V8 is still compiling after the warm-up, at a pace set by
 # wall-clock time, so the helper threads' share varies from run to run (the same Fastify app gave
-# 137k and 176k in all, 96k and 99k on its main thread).
+# 136k to 176k in all, 97k to 102k on its main thread). Even the main thread's count moves a few
+# percent when V8 recompiles during the measured requests: repeat it and compare ranges.
 # Usage: bench/http/instructions.sh koa hoptrace   (WARMUP=4000 MEASURE=800)
 set -euo pipefail
 framework=$1
