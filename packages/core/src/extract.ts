@@ -9,6 +9,7 @@ import {
   type HeaderCarrier,
   type HeaderRecord,
 } from './header-carrier.js';
+import { isHeaderName } from './header-value.js';
 import { randomHexId } from './hex-id.js';
 import { trimOptionalWhitespace } from './optional-whitespace.js';
 import {
@@ -22,7 +23,13 @@ import { type Rejection, rejectionReason } from './rejection.js';
 import { parseRequestId, REQUEST_ID_MAX_LENGTH } from './request-id.js';
 import { isSampled, type Sampling } from './sampling.js';
 import type { TraceContext, TraceSource } from './trace-context.js';
-import { parseTraceparent, TRACE_FLAG_SAMPLED, type Traceparent } from './traceparent.js';
+import {
+  parseTraceparent,
+  TRACE_FLAG_SAMPLED,
+  TRACEPARENT_MAX_LENGTH,
+  type Traceparent,
+  traceparentToForward,
+} from './traceparent.js';
 import { isValidTracestate } from './tracestate.js';
 import { OT_SPAN_CONTEXT_MAX_LENGTH, parseOtSpanContext } from './x-ot-span-context.js';
 
@@ -241,7 +248,6 @@ function firstValue(values: RawValues): string | undefined {
 
 const B3_SINGLE_MAX_LENGTH = 68;
 const B3_MULTI_MAX_LENGTH = 32;
-const TRACEPARENT_MAX_LENGTH = 512;
 /** W3C Trace Context §3.3.1.5 asks for at least 512; 32 full members need about 16 KiB. */
 const TRACESTATE_MAX_LENGTH = 8192;
 
@@ -405,14 +411,26 @@ function extractTraceparent(
     const raw = onlyValue('traceparent', values.traceparent, findings);
     if (raw !== undefined) {
       traceparent = parseTraceparent(raw);
-      if (traceparent === undefined)
+      if (traceparent === undefined) {
         findings.reject('traceparent', raw, TRACEPARENT_MAX_LENGTH, true);
-      else findings.incoming.traceparent = raw;
+      } else {
+        const forwarded = traceparentToForward(raw, traceparent);
+        // A later version's tail that could not go on is recorded: the header was replaced.
+        if (forwarded !== raw) findings.reject('traceparent', raw, TRACEPARENT_MAX_LENGTH, true);
+        findings.incoming.traceparent = forwarded;
+      }
     }
   }
-  if (values.tracestate !== undefined) {
-    // W3C Trace Context §3.3.1: several tracestate lines are one list, joined with commas.
-    const joined = asList(values.tracestate).join(',');
+  // W3C Trace Context §3.3.1: several tracestate lines are one list, joined with commas. An
+  // empty line adds no member (the W3C test suite's test_tracestate_empty_header ignores it).
+  const joined =
+    values.tracestate === undefined
+      ? ''
+      : asList(values.tracestate)
+          .map(trimOptionalWhitespace)
+          .filter((line) => line !== '')
+          .join(',');
+  if (joined !== '') {
     if (traceparent === undefined) {
       // §3.3: without a valid traceparent, tracestate is not propagated.
       findings.rejectAs('tracestate', 'orphaned', joined.length);
@@ -453,7 +471,14 @@ function extractOpaque(values: IncomingValues, options: ResolvedOptions, finding
   }
   if (values.extras !== undefined) {
     for (const [name, list] of values.extras) {
-      const joined = list.join(', ');
+      // A name matched by a `forwardHeaders` prefix comes from the carrier, which need not be an
+      // HTTP parser: only a token can go on, and the rejection must not repeat the name either.
+      if (!isHeaderName(name)) {
+        const prefix = options.forwardPrefixes.find(([start]) => name.startsWith(start))?.[0];
+        findings.rejectAs(`${prefix ?? ''}*`, 'invalid-characters', name.length);
+        continue;
+      }
+      const joined = list.map(trimOptionalWhitespace).join(', ');
       const maxLength = forwardMaxLength(name, options);
       if (isForwardable(joined, maxLength)) findings.incoming[name] = joined;
       else findings.reject(name, joined, maxLength);

@@ -15,11 +15,20 @@
  */
 export type HeaderCarrier = HeaderRecord | HeadersLike | RawHeaders;
 
-/** A record of header name → value(s). Names may be in any case. */
+/**
+ * A record of header name → value(s). Names may be in any case. Byte values (a queue message's
+ * headers) are read as latin1, so a byte outside ASCII is seen, and refused, as such.
+ */
 export type HeaderRecord = { readonly [name: string]: HeaderRecordValue };
 
 /** What a {@link HeaderRecord} may hold per name (numbers appear in Node's outgoing headers). */
-export type HeaderRecordValue = string | readonly string[] | number | undefined | null;
+export type HeaderRecordValue =
+  | string
+  | readonly (string | Uint8Array)[]
+  | number
+  | Uint8Array
+  | undefined
+  | null;
 
 /** undici's flat raw-header list: `[name, value, name, value, …]`, strings or bytes. */
 export type RawHeaders = readonly (string | Uint8Array)[];
@@ -46,10 +55,14 @@ function headerText(value: unknown): string | undefined {
   return value instanceof Uint8Array ? latin1.decode(value) : undefined;
 }
 
-/** A record or Headers value as text; numbers become strings, anything else `undefined`. */
+/**
+ * A record or Headers value as text: strings as they are, numbers as text, bytes as latin1 (a
+ * queue message's headers: Kafka's are Buffers), anything else `undefined`.
+ */
 function scalarText(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
-  return typeof value === 'number' ? String(value) : undefined;
+  if (typeof value === 'number') return String(value);
+  return value instanceof Uint8Array ? latin1.decode(value) : undefined;
 }
 
 /** Whether `carrier` is a fetch `Headers` or looks like one. */
@@ -65,8 +78,9 @@ export function isHeadersLike(carrier: unknown): carrier is HeadersLike {
 /**
  * Calls `visit(state, name, value)` once per header line of `carrier`, with the name as the
  * carrier spells it (compare case-insensitively) and the value as text. A record value that is an
- * array visits once per element, as repeated raw headers do. Values that are neither strings,
- * string arrays nor numbers are skipped, because a carrier can come from anywhere.
+ * array visits once per element, as repeated raw headers do. Bytes are read as latin1. Values
+ * that are none of strings, numbers, bytes or arrays of them are skipped, because a carrier can
+ * come from anywhere.
  *
  * `state` is passed through rather than captured so the hot path allocates no closure per request,
  * and names are not lower-cased here because most carriers (Node, fetch) already are: the visitor
@@ -106,7 +120,7 @@ export function forEachHeader<State>(
 
 /**
  * What {@link forEachHeader} does for one entry of a record: `visit(state, name, text)` for a
- * string, a number (as text) or each string of an array; nothing for anything else. For a reader
+ * string, a number (as text), bytes (as latin1) or each of those in an array; nothing for anything else. For a reader
  * that looks one header up by name instead of walking them all.
  *
  * @example
@@ -121,10 +135,13 @@ export function forEachRecordValue<State>(
   visit: (state: State, name: string, value: string) => void,
 ): void {
   if (typeof value === 'string') visit(state, name, value);
-  else if (typeof value === 'number') visit(state, name, String(value));
   else if (Array.isArray(value)) {
     for (const item of value as readonly unknown[]) {
-      if (typeof item === 'string') visit(state, name, item);
+      const text = scalarText(item);
+      if (text !== undefined) visit(state, name, text);
     }
+  } else {
+    const text = scalarText(value);
+    if (text !== undefined) visit(state, name, text);
   }
 }

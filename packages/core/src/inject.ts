@@ -9,6 +9,7 @@ import {
 import { formatB3Single, parseB3Single } from './b3-single.js';
 import { diagnosticHopOf } from './diagnostic-hop.js';
 import { type HeaderTarget, headerTarget, type WritableHeaderCarrier } from './header-target.js';
+import { isSafeHeaderValue } from './header-value.js';
 import { randomHexId } from './hex-id.js';
 import {
   type HoptraceOptions,
@@ -82,6 +83,33 @@ function outboundPairs(context: TraceContext, options: ResolvedOptions): Pairs {
  * `span`, the request's identity per `mode`. Without `context`, only `span` (no request ID).
  */
 export function outboundPairsWith(
+  context: TraceContext | undefined,
+  options: ResolvedOptions,
+  span: ActiveSpan | undefined,
+): Pairs {
+  return withoutUnsafeValues(candidatePairs(context, options, span));
+}
+
+/**
+ * Removes, in place, every pair whose value {@link isSafeHeaderValue} refuses. Extraction keeps
+ * no such value, but a context may be built by hand or bridged from a tracer, and the
+ * diagnostics_channel hooks write after the client's own checks: this is the one place that
+ * holds for every client, so no call can fail, or carry a smuggled line, for a header we added.
+ */
+function withoutUnsafeValues(pairs: Pairs): Pairs {
+  let kept = 0;
+  for (let index = 0; index + 1 < pairs.length; index += 2) {
+    const value = pairs[index + 1] as string;
+    if (!isSafeHeaderValue(value)) continue;
+    pairs[kept] = pairs[index] as string;
+    pairs[kept + 1] = value;
+    kept += 2;
+  }
+  pairs.length = kept;
+  return pairs;
+}
+
+function candidatePairs(
   context: TraceContext | undefined,
   options: ResolvedOptions,
   span: ActiveSpan | undefined,

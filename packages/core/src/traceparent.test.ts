@@ -6,9 +6,11 @@ import {
   parseTraceparent,
   TRACE_FLAG_SAMPLED,
   type Traceparent,
+  traceparentToForward,
 } from './traceparent.js';
 
 const vectors = loadVectors<string, Traceparent>('traceparent');
+const forwardVectors = loadVectors<string, string>('traceparent-forward');
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT_ID = '00f067aa0ba902b7';
@@ -148,5 +150,32 @@ describe('round trips', () => {
 describe('TRACE_FLAG_SAMPLED', () => {
   it('is the least significant bit', () => {
     expect(TRACE_FLAG_SAMPLED).toBe(0b0000_0001);
+  });
+});
+
+describe('traceparentToForward vectors', () => {
+  it('covers kept and downgraded values', () => {
+    expect(forwardVectors.some(({ input, expected }) => input === expected)).toBe(true);
+    expect(forwardVectors.some(({ input, expected }) => input !== expected)).toBe(true);
+  });
+
+  it.each(forwardVectors)('$name', ({ input, expected }) => {
+    const parsed = parseTraceparent(input);
+    expect(parsed).toBeDefined();
+    expect(traceparentToForward(input, parsed as Traceparent)).toBe(expected);
+  });
+
+  it('never sends on a character outside visible ASCII, whatever the tail', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 80 }), (tail) => {
+        const input = `cc-${TRACE_ID}-${PARENT_ID}-01-${tail}`;
+        const parsed = parseTraceparent(input);
+        if (parsed === undefined) return;
+        const forwarded = traceparentToForward(input, parsed);
+        expect(forwarded).toMatch(/^[\x21-\x7e]+$/);
+        expect(forwarded.length).toBeLessThanOrEqual(512);
+        expect(forwarded.includes(',')).toBe(false);
+      }),
+    );
   });
 });

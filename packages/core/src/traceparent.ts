@@ -133,6 +133,44 @@ export function parseTraceparent(value: string): Traceparent | undefined {
 }
 
 /**
+ * The longest `traceparent` of a higher version that is forwarded as received. Version `00` is 55
+ * characters; later versions only add fields (§3.2.4), and this leaves room for several.
+ */
+export const TRACEPARENT_MAX_LENGTH = 512;
+
+/** What a later version may append: more `-`-separated fields of lower-case letters and digits. */
+const FUTURE_TAIL = /^(?:-[0-9a-z]+)*$/;
+
+/**
+ * The `traceparent` a pass-through hop sends on, given the value it received (`value`, OWS
+ * trimmed) and what {@link parseTraceparent} made of it. Version `00` goes on as received. A
+ * higher version goes on as received only when what follows its flags has the shape of more
+ * fields (`-` and lower-case letters or digits, none empty) and the whole is at most
+ * {@link TRACEPARENT_MAX_LENGTH} characters; otherwise the version-`00` form of the fields it
+ * parsed is sent (§3.4 "Downgrade the version"), so no unchecked byte of the tail travels on.
+ *
+ * Level 1 neither parses nor checks what a later version appends (§3.2.4), which would let a
+ * caller hang markup, control characters, a second comma-joined `traceparent` or kilobytes of
+ * padding on every downstream call.
+ *
+ * @example
+ * ```ts
+ * const value = 'cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-<script>';
+ * traceparentToForward(value, parseTraceparent(value)!);
+ * // '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
+ * ```
+ *
+ * @see W3C Trace Context Level 1 §3.2.4 "Versioning of traceparent" and §3.4.
+ */
+export function traceparentToForward(value: string, traceparent: Traceparent): string {
+  if (traceparent.version === '00') return value;
+  if (value.length <= TRACEPARENT_MAX_LENGTH && FUTURE_TAIL.test(value.slice(VERSION_00_LENGTH))) {
+    return value;
+  }
+  return formatTraceparent(traceparent);
+}
+
+/**
  * Writes a `traceparent` header value. Always writes version `00`, the highest version this
  * library knows, whatever `traceparent.version` says (§3.2.4: vendors "MUST use these fields to
  * construct the new traceparent field according to the highest version ... known"; §3.4 "Downgrade
