@@ -2,7 +2,12 @@ import { type ExtractRequestInfo, extractResolved } from './extract.js';
 import type { HeaderCarrier } from './header-carrier.js';
 import type { WritableHeaderCarrier } from './header-target.js';
 import { type InjectBehaviour, injectHeadersResolved, outboundHeadersResolved } from './inject.js';
-import { type HoptraceOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import {
+  checkOptions,
+  type HoptraceOptions,
+  type ResolvedOptions,
+  resolveOptions,
+} from './options.js';
 import type { TraceContext } from './trace-context.js';
 
 /** The engine bound to one validated set of options. See {@link createHoptrace}. */
@@ -24,7 +29,8 @@ export interface Hoptrace {
 /**
  * Validates `options` once (throwing {@link HoptraceOptionsError} naming a bad option) and
  * returns the engine bound to them. Adapters build one per middleware instance, so a bad option
- * fails at start-up, never on a request.
+ * fails at start-up, never on a request. `options` must be `undefined` or a plain object (see
+ * {@link checkOptions}); unknown keys are refused, at the top level and in every nested object.
  *
  * Defaults: see {@link HoptraceOptions}.
  *
@@ -36,6 +42,8 @@ export interface Hoptrace {
  * ```
  */
 export function createHoptrace(options: HoptraceOptions = {}): Hoptrace {
+  // Before the copy: spreading `42`, `[]` or a function gives `{}`, and a string its characters.
+  checkOptions(options);
   const frozen: HoptraceOptions = Object.freeze({ ...options });
   const resolved = resolveOptions(frozen);
   return Object.freeze({

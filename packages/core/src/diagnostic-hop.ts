@@ -98,12 +98,16 @@ export class DiagnosticHop {
       result: undefined,
     };
     this.#calls.push(record);
+    // A span ID other than this request's own was minted for this call (`child` mode, a client
+    // span): only the hop that received this very call can report it, so the downstream trail is
+    // checked for it and a trail replayed from another call of the request is not taken as ok.
+    const ownSpan = sent.spanId !== null && sent.spanId !== (this.#context.spanId ?? null);
     const elapsed = (): number => performance.now() - record.startedAt;
     return {
       response: (status, trail, remote) => {
         if (record.result !== undefined) return;
         record.result = {
-          ...judgeTrail(sent, trail, this.token, this.maxTrailLength),
+          ...judgeTrail(sent, trail, this.token, this.maxTrailLength, { spanId: ownSpan }),
           status,
           remote,
           failure: null,

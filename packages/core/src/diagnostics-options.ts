@@ -1,6 +1,11 @@
-import { HoptraceOptionsError } from './errors.js';
+import { describeValue, HoptraceOptionsError, isPlainObject, refuseUnknownKeys } from './errors.js';
 import type { HeaderCarrier } from './header-carrier.js';
-import { TRAIL_MAX_LENGTH, TRAIL_MAX_LENGTH_LIMIT } from './trail.js';
+import {
+  isTrailText,
+  TRAIL_MAX_LENGTH,
+  TRAIL_MAX_LENGTH_LIMIT,
+  TRAIL_SERVICE_MAX_LENGTH,
+} from './trail.js';
 
 /** What `DiagnosticsOptions.allow` is given to decide on a request without the token. */
 export interface DiagnosticsRequest {
@@ -40,7 +45,11 @@ export interface DiagnosticsOptions {
    * network). Default: only the token does. Should not throw; one that does counts as "no".
    */
   readonly allow?: (request: DiagnosticsRequest) => boolean;
-  /** The service name shown in breadcrumbs. Default: `observe`'s `service`, else none. */
+  /**
+   * The service name shown in breadcrumbs: 1 to 256 characters of printable ASCII (the grammar
+   * trail readers check, see `isTrailText`; `café` or a line break would make every trail this
+   * hop writes unreadable). Default: `observe`'s `service` (which must then fit it too), else none.
+   */
   readonly service?: string;
   /**
    * The longest `x-hoptrace-trail` this hop writes and reads, in characters. Default 8192, from
@@ -59,7 +68,17 @@ export interface ResolvedDiagnostics {
 }
 
 const TOKEN = /^[A-Za-z0-9._~+/=-]{16,256}$/;
-const KNOWN = new Set(['token', 'allow', 'service', 'maxTrailLength']);
+const KNOWN: readonly (keyof DiagnosticsOptions)[] = [
+  'token',
+  'allow',
+  'service',
+  'maxTrailLength',
+];
+
+/** A service name a trail can carry: the reader's own rule (`isTrailText`), and not empty. */
+function isService(value: unknown): value is string {
+  return value !== '' && isTrailText(value, TRAIL_SERVICE_MAX_LENGTH);
+}
 
 /**
  * Validates the `diagnostics` option; throws `HoptraceOptionsError` naming the bad member
@@ -75,36 +94,39 @@ export function resolveDiagnostics(
   observeService: string | undefined,
 ): ResolvedDiagnostics | undefined {
   if (option === undefined) return undefined;
-  if (typeof option !== 'object' || option === null || Array.isArray(option)) {
-    throw new HoptraceOptionsError('diagnostics', 'must be an object: { token, allow?, service? }');
+  if (!isPlainObject(option)) {
+    throw new HoptraceOptionsError(
+      'diagnostics',
+      `must be an object: { token, allow?, service?, maxTrailLength? }, got ${describeValue(option)}`,
+    );
   }
-  for (const key of Object.keys(option)) {
-    if (!KNOWN.has(key)) {
-      throw new HoptraceOptionsError(
-        `diagnostics.${key}`,
-        `is not a diagnostics option (known: ${[...KNOWN].join(', ')})`,
-      );
-    }
-  }
+  refuseUnknownKeys(option, KNOWN, 'diagnostics');
   const { token, allow, service, maxTrailLength } = option as Partial<
     Record<keyof DiagnosticsOptions, unknown>
   >;
   if (typeof token !== 'string' || !TOKEN.test(token)) {
+    // Never the token itself in the message: it is a secret, and errors end up in logs.
     throw new HoptraceOptionsError(
       'diagnostics.token',
-      'must be 16 to 256 characters of A-Z a-z 0-9 . _ ~ + / = -',
+      `must be 16 to 256 characters of A-Z a-z 0-9 . _ ~ + / = -, got ${typeof token === 'string' ? `a string of ${token.length} characters` : describeValue(token)}`,
     );
   }
   if (allow !== undefined && typeof allow !== 'function') {
-    throw new HoptraceOptionsError('diagnostics.allow', 'must be a function of the request');
+    throw new HoptraceOptionsError(
+      'diagnostics.allow',
+      `must be a function of the request, got ${describeValue(allow)}`,
+    );
   }
-  if (
-    service !== undefined &&
-    (typeof service !== 'string' || service === '' || service.length > 256)
-  ) {
+  if (service !== undefined && !isService(service)) {
     throw new HoptraceOptionsError(
       'diagnostics.service',
-      'must be a non-empty string (≤ 256 chars)',
+      `must be 1 to ${TRAIL_SERVICE_MAX_LENGTH} characters of printable ASCII (what trail readers accept), got ${describeValue(service)}`,
+    );
+  }
+  if (service === undefined && observeService !== undefined && !isService(observeService)) {
+    throw new HoptraceOptionsError(
+      'diagnostics.service',
+      `defaults to observe's service, ${describeValue(observeService)}, which trails cannot carry (1 to ${TRAIL_SERVICE_MAX_LENGTH} characters of printable ASCII): set diagnostics.service`,
     );
   }
   const length = maxTrailLength ?? TRAIL_MAX_LENGTH;
@@ -116,7 +138,7 @@ export function resolveDiagnostics(
   ) {
     throw new HoptraceOptionsError(
       'diagnostics.maxTrailLength',
-      'must be an integer from 1024 to 65536',
+      `must be an integer from 1024 to 65536, got ${describeValue(length)}`,
     );
   }
   return Object.freeze({

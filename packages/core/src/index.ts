@@ -47,7 +47,13 @@ export type {
   DiagnosticsRequest,
   ResolvedDiagnostics,
 } from './diagnostics-options.js';
-export { HoptraceOptionsError, NoActiveContextError } from './errors.js';
+export {
+  describeValue,
+  HoptraceOptionsError,
+  isPlainObject,
+  NoActiveContextError,
+  refuseUnknownKeys,
+} from './errors.js';
 export { type ExtractRequestInfo, extract, sameTrace } from './extract.js';
 export { hoptraceHandler, type RequestListener } from './handler.js';
 export type {
@@ -89,6 +95,7 @@ export {
 } from './observation.js';
 export {
   ALL_FORMATS,
+  checkOptions,
   type ForwardHeader,
   type HeaderFormat,
   type HoptraceOptions,
@@ -131,6 +138,7 @@ export {
 export {
   DIAGNOSTICS_HEADER,
   formatTrail,
+  isTrailText,
   judgeTrail,
   printable,
   readTrail,
@@ -139,7 +147,9 @@ export {
   TRAIL_MAX_DEPTH,
   TRAIL_MAX_LENGTH,
   TRAIL_MAX_LENGTH_LIMIT,
+  TRAIL_SERVICE_MAX_LENGTH,
   type TrailCall,
+  type TrailChecks,
   type TrailHop,
   type TrailMark,
   type TrailRejection,

@@ -3,7 +3,12 @@ import {
   type ResolvedDiagnostics,
   resolveDiagnostics,
 } from './diagnostics-options.js';
-import { HoptraceOptionsError } from './errors.js';
+import {
+  describeValue as describe,
+  HoptraceOptionsError,
+  isPlainObject,
+  refuseUnknownKeys,
+} from './errors.js';
 import type { HeaderCarrier } from './header-carrier.js';
 import {
   type ObserveOptions,
@@ -12,6 +17,7 @@ import {
   resolveObserver,
 } from './observation.js';
 import { generateRequestId, parseRequestId, type RequestIdGenerator } from './request-id.js';
+import { DIAGNOSTICS_HEADER, TRAIL_HEADER } from './trail.js';
 
 /**
  * A header format hoptrace reads and writes.
@@ -263,7 +269,36 @@ const KNOWN_OPTIONS = new Set([
   'diagnostics',
 ]);
 
-function headerName(option: string, value: unknown): string {
+/**
+ * The namespace of hoptrace's own headers ({@link DIAGNOSTICS_HEADER}, {@link TRAIL_HEADER}, and
+ * any it adds later). No option may name one: as `requestIdHeader` the diagnostics token would be
+ * taken for a request ID and written onto every response and call; in `forwardHeaders` a token
+ * this hop did not accept would be forwarded downstream, where only an accepted one may go.
+ */
+const OWN_PREFIX = 'x-hoptrace-';
+const OWN_HEADERS: readonly string[] = [DIAGNOSTICS_HEADER, TRAIL_HEADER];
+
+/**
+ * Names a header may not have because they are property names every object inherits
+ * (`__proto__`, `constructor`, `hasOwnProperty`…, and `prototype`), lower-cased as header names
+ * are. Headers are read as properties of a record: `headers.__proto__` is `Object.prototype`, not
+ * a header, so such a request ID header would never be read and outbound calls would carry none.
+ */
+const PROTOTYPE_NAMES: readonly string[] = [
+  ...new Set(
+    [...Object.getOwnPropertyNames(Object.prototype), 'prototype'].map((name) =>
+      name.toLowerCase(),
+    ),
+  ),
+];
+
+/**
+ * Checks one header-name option: a token (RFC 9110 §5.6.2), lower-cased, none of hoptrace's own
+ * headers, no prototype name, no framing, hop-by-hop or credential header. A `prefix` (a
+ * `forwardHeaders` entry ending in `*`, given here without it) is also refused when it would
+ * match one of hoptrace's own headers or a prototype name (`x-*`, `x-hoptrace-*`, `__*`).
+ */
+function headerName(option: string, value: unknown, prefix = false): string {
   if (typeof value !== 'string' || !TOKEN.test(value)) {
     throw new HoptraceOptionsError(
       option,
@@ -271,6 +306,22 @@ function headerName(option: string, value: unknown): string {
     );
   }
   const name = value.toLowerCase();
+  const matches = (reserved: string): boolean =>
+    prefix ? reserved.startsWith(name) || name.startsWith(reserved) : name === reserved;
+  const own = name.startsWith(OWN_PREFIX) || OWN_HEADERS.some(matches);
+  if (own || (prefix && OWN_PREFIX.startsWith(name))) {
+    throw new HoptraceOptionsError(
+      option,
+      `must not ${prefix ? `be a prefix matching hoptrace's own headers (${OWN_HEADERS.join(', ')}): got "${name}*"` : `name hoptrace's own header "${name}"`}: the diagnostics token and trail are hoptrace's to read, strip and forward`,
+    );
+  }
+  const inherited = PROTOTYPE_NAMES.find(matches);
+  if (inherited !== undefined) {
+    throw new HoptraceOptionsError(
+      option,
+      `must not ${prefix ? `be a prefix matching "${inherited}"` : `be "${name}"`}: a property every object inherits, never a header of a record`,
+    );
+  }
   if (FORBIDDEN.has(name) || name.startsWith('proxy-')) {
     throw new HoptraceOptionsError(
       option,
@@ -290,11 +341,34 @@ function positiveInteger(option: string, value: unknown): number {
   return value;
 }
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.slice(0, 60));
-  if (typeof value === 'function') return 'a function';
-  if (Array.isArray(value)) return 'an array';
-  return value === null ? 'null' : typeof value === 'object' ? 'an object' : String(value);
+/**
+ * Throws {@link HoptraceOptionsError} naming `option` (default `options`) unless `options` is
+ * `undefined` or a plain object (an object literal, `Object.create(null)`): `null`, `42`, `[]`,
+ * a function or a string are reported as what they are, rather than spread into `{}` (accepted
+ * silently) or read key by key (`option "0" is not a hoptrace option`). Every factory of every
+ * hoptrace package calls it before reading its options.
+ *
+ * @param options - What the caller passed as options.
+ * @param option - The name the error gives it. Default `options`.
+ *
+ * @example
+ * ```ts
+ * export function myAdapter(options?: HoptraceOptions) {
+ *   checkOptions(options); // throws: option "options" must be undefined or a plain object …, got the number 42
+ *   const engine = createHoptrace(options);
+ * }
+ * ```
+ */
+export function checkOptions(
+  options: unknown,
+  option = 'options',
+): asserts options is Readonly<Record<string, unknown>> | undefined {
+  if (options !== undefined && !isPlainObject(options)) {
+    throw new HoptraceOptionsError(
+      option,
+      `must be undefined or a plain object ({ requestIdHeader, mode, … }), got ${describe(options)}`,
+    );
+  }
 }
 
 const cache = new WeakMap<HoptraceOptions, ResolvedOptions>();
@@ -311,11 +385,11 @@ const cache = new WeakMap<HoptraceOptions, ResolvedOptions>();
  * ```
  */
 export function resolveOptions(options: HoptraceOptions = {}): ResolvedOptions {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new HoptraceOptionsError('options', `must be an object, got ${describe(options)}`);
-  }
-  const cached = cache.get(options);
+  // The cache first: `extract(headers, options)` comes here on every request, and only options
+  // that passed every check below are in it.
+  const cached = typeof options === 'object' && options !== null ? cache.get(options) : undefined;
   if (cached !== undefined) return cached;
+  checkOptions(options);
 
   for (const key of Object.keys(options)) {
     if (!KNOWN_OPTIONS.has(key)) {
@@ -352,7 +426,10 @@ export function resolveOptions(options: HoptraceOptions = {}): ResolvedOptions {
 
   const formatList = options.formats ?? ALL_FORMATS;
   if (!Array.isArray(formatList)) {
-    throw new HoptraceOptionsError('formats', `must be an array of ${ALL_FORMATS.join(', ')}`);
+    throw new HoptraceOptionsError(
+      'formats',
+      `must be an array of ${ALL_FORMATS.join(', ')}, got ${describe(formatList)}`,
+    );
   }
   for (const format of formatList) {
     if (!ALL_FORMATS.includes(format)) {
@@ -381,28 +458,42 @@ export function resolveOptions(options: HoptraceOptions = {}): ResolvedOptions {
   const forwardPrefixes: [string, number][] = [];
   const forwardList = options.forwardHeaders ?? [];
   if (!Array.isArray(forwardList)) {
-    throw new HoptraceOptionsError('forwardHeaders', 'must be an array of header names');
+    throw new HoptraceOptionsError(
+      'forwardHeaders',
+      `must be an array of header names or { name, maxLength }, got ${describe(forwardList)}`,
+    );
   }
-  for (const entry of forwardList as readonly (string | ForwardHeader)[]) {
-    const spec = typeof entry === 'string' ? { name: entry } : entry;
-    if (typeof spec !== 'object' || spec === null) {
-      throw new HoptraceOptionsError('forwardHeaders', `has an entry that is ${describe(spec)}`);
+  (forwardList as readonly unknown[]).forEach((entry, index) => {
+    const path = `forwardHeaders[${index}]`;
+    let spec: { readonly name?: unknown; readonly maxLength?: unknown };
+    let namePath = path;
+    if (typeof entry === 'string') spec = { name: entry };
+    else if (isPlainObject(entry)) {
+      refuseUnknownKeys(entry, FORWARD_HEADER_KEYS, path);
+      spec = entry;
+      namePath = `${path}.name`;
+    } else {
+      throw new HoptraceOptionsError(
+        path,
+        `must be a header name or { name, maxLength }, got ${describe(entry)}`,
+      );
     }
     const maxLength =
       spec.maxLength === undefined
         ? defaultMaxLength
-        : positiveInteger('forwardHeaders[].maxLength', spec.maxLength);
+        : positiveInteger(`${path}.maxLength`, spec.maxLength);
     const isPrefix = typeof spec.name === 'string' && spec.name.endsWith('*');
-    const name = headerName('forwardHeaders', isPrefix ? spec.name.slice(0, -1) : spec.name);
+    const given = spec.name as string;
+    const name = headerName(namePath, isPrefix ? given.slice(0, -1) : given, isPrefix);
     if (RESERVED.has(name) || name === requestIdHeader) {
       throw new HoptraceOptionsError(
-        'forwardHeaders',
+        namePath,
         `must not list "${name}": hoptrace already carries it`,
       );
     }
     if (isPrefix) forwardPrefixes.push([name, maxLength]);
     else forwardExact.set(name, maxLength);
-  }
+  });
 
   const outboundRequestId = options.outboundRequestId ?? 'forward';
   if (outboundRequestId !== 'forward' && outboundRequestId !== 'per-call') {
@@ -419,7 +510,13 @@ export function resolveOptions(options: HoptraceOptions = {}): ResolvedOptions {
     forwardPrefixes,
   );
 
-  const observe = resolveObserver(options.observe);
+  // `{ observer, service }` (not a logger, whose methods are its own business): a misspelt member
+  // would otherwise be dropped without a word.
+  const observeOption: unknown = options.observe;
+  if (isPlainObject(observeOption) && typeof observeOption.info !== 'function') {
+    refuseUnknownKeys(observeOption, OBSERVE_KEYS, 'observe');
+  }
+  const observe = resolveObserver(observeOption);
   const resolved: ResolvedOptions = Object.freeze({
     requestIdHeader,
     generateRequestId: generator,
@@ -455,6 +552,9 @@ const DEFAULT_CORRELATION_ID_HEADER = 'x-correlation-id';
  * listing it) turns correlation off in forward mode, so such configurations behave as before;
  * per-call mode cannot do without it, and an explicit name must not collide.
  */
+const FORWARD_HEADER_KEYS: readonly (keyof ForwardHeader)[] = ['name', 'maxLength'];
+const OBSERVE_KEYS: readonly (keyof ObserveOptions)[] = ['observer', 'service'];
+
 function resolveCorrelationHeader(
   value: unknown,
   outboundRequestId: OutboundRequestId,

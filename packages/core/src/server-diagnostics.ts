@@ -61,11 +61,42 @@ function withoutContentLength(headers: unknown): unknown {
 }
 
 /**
+ * Removes `x-hoptrace-diag` from every view of the request's headers Node gives: `headers`,
+ * `headersDistinct` and `rawHeaders` (which Express, Koa and Fastify all expose as they are), so
+ * that neither an app that copies them onto its own calls nor a logger that prints them (pino-http
+ * and morgan read `headers`; others `rawHeaders`) passes the token on. Never throws.
+ *
+ * Order matters on Node 20 and 24: `headersDistinct` is a getter that builds its object from
+ * `rawHeaders` on first read, over the header count the parser left, so it is read (built) before
+ * `rawHeaders` shrinks; reading it afterwards would walk past the end of the array and throw.
+ * Only requests that carry the header pay for it.
+ */
+function stripToken(request: IncomingMessage): void {
+  try {
+    delete request.headers[DIAGNOSTICS_HEADER];
+    const distinct: Record<string, unknown> | undefined = request.headersDistinct;
+    if (distinct !== undefined) delete distinct[DIAGNOSTICS_HEADER];
+    const raw: unknown = request.rawHeaders;
+    if (!Array.isArray(raw)) return;
+    // In place, from the end, both the name and its value: whoever holds the array sees it too.
+    for (let index = raw.length - 2; index >= 0; index -= 2) {
+      const name: unknown = raw[index];
+      if (typeof name === 'string' && name.toLowerCase() === DIAGNOSTICS_HEADER) {
+        raw.splice(index, 2);
+      }
+    }
+  } catch {
+    // A request object that is not Node's own (a mock, a frozen copy) keeps what it has.
+  }
+}
+
+/**
  * The server side of diagnostic tracing, called by {@link openServerRequest} for every request:
  *
- * - The `x-hoptrace-diag` request header is always removed from `request.headers`, so an app that
- *   copies its request's headers never forwards it; hoptrace forwards it itself, only for a
- *   request it accepted.
+ * - The `x-hoptrace-diag` request header is always removed from `request.headers`,
+ *   `request.headersDistinct` and `request.rawHeaders`, so an app that copies its request's
+ *   headers never forwards it and a logger never prints it; hoptrace forwards it itself, only
+ *   for a request it accepted.
  * - With `diagnostics` on and the right token (or `allow` saying yes), the request gets a
  *   {@link DiagnosticHop} that outbound clients record their calls into, and its response head
  *   carries `x-hoptrace-trail`: this hop's breadcrumb with the trails of its calls nested under
@@ -88,9 +119,8 @@ export function openDiagnostics<Source>(
   readRoute?: RouteReader<Source>,
   routeSource?: Source,
 ): void {
-  const headers = request.headers;
-  const given = headers[DIAGNOSTICS_HEADER];
-  if (given !== undefined) delete headers[DIAGNOSTICS_HEADER];
+  const given = request.headers[DIAGNOSTICS_HEADER];
+  if (given !== undefined) stripToken(request);
   if (diagnostics === undefined) return;
   if (!isToken(given, diagnostics.token) && !allowed(diagnostics, request)) return;
 

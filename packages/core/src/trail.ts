@@ -32,6 +32,9 @@ export function trailAddress(address: string | undefined, port: number | undefin
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
+/** The longest service name a trail carries (`DiagnosticsOptions.service`), in characters. */
+export const TRAIL_SERVICE_MAX_LENGTH = 256;
+
 /** How deep a trail may nest (hops below hops), when read back from a response. */
 export const TRAIL_MAX_DEPTH = 16;
 
@@ -221,15 +224,34 @@ export function readTrail(
   return hop === undefined ? { rejected: 'malformed' } : { hop };
 }
 
+/** What {@link judgeTrail} checks beyond the request ID and the trace ID. */
+export interface TrailChecks {
+  /**
+   * The span ID the call sent was minted for that call alone (a `child` span, a client span):
+   * the downstream hop must have seen exactly that span ID, or its trail answers another call
+   * (a genuine trail of the same request replayed by whatever answered this one). Default
+   * `false`: a forwarded span ID is the same on every call of a request, so it proves nothing,
+   * and where an upstream sent B3 and `traceparent` with different span IDs the downstream's
+   * reading (B3 first) may differ from what `sent` recorded (`traceparent` first).
+   */
+  readonly spanId?: boolean;
+}
+
 /**
  * What the trail a downstream hop returned (`trail`, the `x-hoptrace-trail` value, or
  * `undefined` when the response had none) says about the call that carried `sent`: `ok`, or
  * where and why the trace broke (see {@link TrailMark}). Used by every hop for its calls, and by
  * `hoptrace trace` for the first one.
  *
+ * A trail is judged `ok` when the downstream hop saw the request ID and trace ID sent (and, with
+ * `checks.spanId`, the span ID sent: see {@link TrailChecks}).
+ *
+ * @param checks - Default: request ID and trace ID only.
+ *
  * @example
  * ```ts
  * judgeTrail({ requestId: 'abc', traceId: null, spanId: null }, undefined, token).mark; // 'not-instrumented'
+ * judgeTrail(sent, trail, token, TRAIL_MAX_LENGTH, { spanId: true }); // child mode
  * ```
  */
 export function judgeTrail(
@@ -237,6 +259,7 @@ export function judgeTrail(
   trail: string | undefined,
   token: string,
   maxLength: number = TRAIL_MAX_LENGTH,
+  checks: TrailChecks = {},
 ): { mark: TrailMark; reason: string | null; hop: TrailHop | null } {
   if (trail === undefined) return { mark: 'not-instrumented', reason: null, hop: null };
   const read = readTrail(trail, token, maxLength);
@@ -253,6 +276,13 @@ export function judgeTrail(
       ? 'the trace ID changed on the way'
       : 'the trace headers did not arrive';
     return { mark: 'trace-broken', reason, hop };
+  }
+  if (checks.spanId === true && sent.spanId !== null && hop.spanId !== sent.spanId) {
+    return {
+      mark: 'trace-broken',
+      reason: "the span ID changed on the way (or the trail is another call's)",
+      hop,
+    };
   }
   return { mark: 'ok', reason: null, hop };
 }
@@ -281,9 +311,22 @@ export function printable(value: string, maxLength: number): string {
   return PRINTABLE.test(cut) ? cut : cut.replace(/[^\x20-\x7e]/g, '?');
 }
 
-function text(value: unknown, maxLength: number): value is string {
+/**
+ * The grammar of every text field of a trail, as {@link readTrail} checks it: a string of at most
+ * `maxLength` characters of printable ASCII (`\x20`–`\x7e`). `DiagnosticsOptions.service` is
+ * checked against it when the options are read, so a hop never writes a trail its readers refuse.
+ *
+ * @example
+ * ```ts
+ * isTrailText('orders', TRAIL_SERVICE_MAX_LENGTH); // true
+ * isTrailText('café', TRAIL_SERVICE_MAX_LENGTH); // false: readers would refuse the trail
+ * ```
+ */
+export function isTrailText(value: unknown, maxLength: number): value is string {
   return typeof value === 'string' && value.length <= maxLength && PRINTABLE.test(value);
 }
+
+const text = isTrailText;
 
 function nullableText(value: unknown, maxLength: number): value is string | null {
   return value === null || text(value, maxLength);
@@ -369,7 +412,7 @@ function toHop(value: unknown, depth: number): TrailHop | undefined {
   const { requestIdArrived, traceIdArrived, traceId, spanId, parentSpanId, calls, omittedCalls } =
     value;
   if (
-    !nullableText(service, 256) ||
+    !nullableText(service, TRAIL_SERVICE_MAX_LENGTH) ||
     !text(host, 256) ||
     !(typeof pid === 'number' && Number.isInteger(pid) && pid >= 0) ||
     !nullableText(address, 64) ||

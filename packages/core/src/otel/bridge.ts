@@ -16,6 +16,7 @@ import {
   currentContextFallback,
   setContextFallback,
 } from '../context-storage.js';
+import { describeValue, HoptraceOptionsError } from '../errors.js';
 import { hoptraceContextOf } from './context-key.js';
 
 /**
@@ -92,6 +93,8 @@ function unbridge(): void {
  *
  * Spec: OpenTelemetry Trace API (`trace.getSpan`, `SpanContext.isRemote`), W3C Trace Context.
  *
+ * Takes no arguments: one given throws `HoptraceOptionsError` (option `options`).
+ *
  * @returns `unbridge`: removes both hooks (idempotent too).
  *
  * @example
@@ -103,7 +106,15 @@ function unbridge(): void {
  * unbridge(); // e.g. in a test's afterEach
  * ```
  */
-export function bridgeOpenTelemetry(): () => void {
+export function bridgeOpenTelemetry(...unexpected: []): () => void {
+  // It takes no options: something passed (`bridgeOpenTelemetry({ mode: 'child' })`, meant for
+  // HoptracePropagator) would otherwise be dropped without a word.
+  if (unexpected.length > 0) {
+    throw new HoptraceOptionsError(
+      'options',
+      `bridgeOpenTelemetry() takes no options (give them to HoptracePropagator or the adapters), got ${describeValue((unexpected as unknown[])[0])}`,
+    );
+  }
   if (!isBridge(currentContextFallback())) setContextFallback(otelContextFallback);
   if (!isBridge(currentActiveSpanSource())) setActiveSpanSource(activeLocalSpan);
   return unbridge;

@@ -143,6 +143,7 @@ export class HoptracePropagator implements TextMapPropagator<unknown> {
 
   /** @param options - {@link HoptraceOptions}; validated here. */
   constructor(options: HoptraceOptions = {}) {
+    // createHoptrace checks the options (a plain object or undefined, no unknown key at any depth).
     this.#hoptrace = createHoptrace(options);
     this.#fields = Object.freeze(fieldsOf(this.#hoptrace.options));
     bridgeOpenTelemetry();
