@@ -133,11 +133,11 @@ function isValue(value: string, start: number, end: number): boolean {
  * - Values have 1 to 256 characters (§3.3.1.3.2): `foo=` is invalid.
  * - Any invalid list-member, or more than 32 list-members, invalidates the whole value: partial
  *   parsing would forward a list the sender never wrote.
- * - A repeated key keeps its left-most entry and drops the others. §3.3.1.4 allows "only one entry
- *   per key ... because the entry represents that last position in the trace", and the left-most
- *   entry is the most recent one. The Level 1 test suite once required dropping the whole value;
- *   the working group withdrew that test as not required by the spec (w3c/trace-context#477),
- *   and the current suite accepts keeping one of the entries.
+ * - A repeated key invalidates the whole value, whether the repeats carry the same value or not,
+ *   and also when they came in two `tracestate` lines: "only one entry per key is allowed"
+ *   (§3.3.1.4), so such a list was not written by a conforming vendor, and forwarding it would
+ *   hand the next hop a list it must refuse. The Level 1 test suite checks this
+ *   (`test_tracestate_duplicated_keys`: the list is discarded, the traceparent kept).
  * - No length cap: valid members already bound the useful content (32 × 513 characters); cap the
  *   raw header before parsing, and use {@link truncateTracestate} to shorten what you send.
  *
@@ -157,8 +157,8 @@ export function parseTracestate(value: string): TracestateEntry[] | undefined {
 }
 
 /**
- * Whether `value` is a valid `tracestate` (the same rules as {@link parseTracestate}), without
- * building the entries: the engine only needs the verdict to forward the header as received.
+ * Whether `value` is a valid `tracestate` (the same rules as {@link parseTracestate}): the verdict
+ * the engine needs to forward the header as received.
  *
  * @example
  * ```ts
@@ -167,11 +167,11 @@ export function parseTracestate(value: string): TracestateEntry[] | undefined {
  * ```
  */
 export function isValidTracestate(value: string): boolean {
-  return scanTracestate(value, undefined);
+  return scanTracestate(value, []);
 }
 
-/** Validates `value` member by member; collects the entries into `entries` when given one. */
-function scanTracestate(value: string, entries: TracestateEntry[] | undefined): boolean {
+/** Validates `value` member by member, collecting its entries into `entries`. */
+function scanTracestate(value: string, entries: TracestateEntry[]): boolean {
   const length = value.length;
   let memberCount = 0;
   let start = 0;
@@ -195,10 +195,9 @@ function scanTracestate(value: string, entries: TracestateEntry[] | undefined): 
       if (!isKey(value, memberStart, equals) || !isValue(value, equals + 1, memberEnd)) {
         return false;
       }
-      if (entries !== undefined) {
-        const key = value.slice(memberStart, equals);
-        if (!hasKey(entries, key)) entries.push([key, value.slice(equals + 1, memberEnd)]);
-      }
+      const key = value.slice(memberStart, equals);
+      if (hasKey(entries, key)) return false;
+      entries.push([key, value.slice(equals + 1, memberEnd)]);
     }
     start = end + 1;
   }
