@@ -1,4 +1,9 @@
-import type { HeadersLike, TraceContext } from '@hoptrace/core';
+import {
+  describeValue,
+  type HeadersLike,
+  HoptraceOptionsError,
+  type TraceContext,
+} from '@hoptrace/core';
 import {
   type ClientCall,
   recordFailure,
@@ -193,6 +198,27 @@ function recordAxiosResponse(call: ClientCall, response: AxiosResponseLike): voi
 }
 
 /**
+ * Throws `HoptraceOptionsError` naming `instance` unless it has what {@link instrumentAxios}
+ * uses (`interceptors.request.use`/`eject`, `getUri`): `instrumentAxios(undefined)` or a config
+ * object in its place would otherwise fail later with a TypeError of axios' shape, or not at all.
+ */
+function checkAxiosInstance(instance: unknown): void {
+  // Optional chaining reads nothing off a primitive or null: `(42).interceptors` is undefined.
+  const candidate = instance as Partial<AxiosInstanceLike> | null | undefined;
+  const request = candidate?.interceptors?.request;
+  if (
+    typeof request?.use !== 'function' ||
+    typeof request.eject !== 'function' ||
+    typeof candidate?.getUri !== 'function'
+  ) {
+    throw new HoptraceOptionsError(
+      'instance',
+      `must be axios or an instance from axios.create() (with interceptors.request and getUri), got ${describeValue(instance)}`,
+    );
+  }
+}
+
+/**
  * Adds a request interceptor to an axios instance (or the default `axios` export) that writes the
  * request ID and trace headers of the current request context into each call's
  * `config.headers`, and returns a function that removes it (calling it again does nothing).
@@ -238,6 +264,7 @@ export function instrumentAxios(
   instance: AxiosInstanceLike,
   options: OutboundOptions = {},
 ): () => void {
+  checkAxiosInstance(instance);
   const outbound = createOutbound(options);
   const idHeader = outbound.hoptrace.options.requestIdHeader;
   // Beside a bridged tracer, its http or undici instrumentation writes its own identity over or

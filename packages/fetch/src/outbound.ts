@@ -1,6 +1,8 @@
 import {
   type CallerHeaders,
+  checkOptions,
   createHoptrace,
+  describeValue,
   type Hoptrace,
   type HoptraceOptions,
   HoptraceOptionsError,
@@ -75,12 +77,13 @@ function validateChoice<Choice extends string>(
   if (value === undefined || choices.includes(value as Choice)) return value as Choice | undefined;
   throw new HoptraceOptionsError(
     option,
-    `must be ${choices.map((choice) => `"${choice}"`).join(' or ')}; got ${JSON.stringify(value)}`,
+    `must be ${choices.map((choice) => `"${choice}"`).join(' or ')}; got ${describeValue(value)}`,
   );
 }
 
 /**
- * Validates `options` (a bad one throws `HoptraceOptionsError` naming it) and returns the
+ * Validates `options` (a bad one throws `HoptraceOptionsError` naming it: options that are not
+ * `undefined` or a plain object, an unknown key at any depth, a bad value) and returns the
  * {@link Outbound} engine for them.
  *
  * @example
@@ -89,6 +92,9 @@ function validateChoice<Choice extends string>(
  * ```
  */
 export function createOutbound(options: OutboundOptions = {}): Outbound {
+  // Before destructuring: `null` would throw a TypeError of its own, and `42`, `[]` or a function
+  // would pass as `{}`.
+  checkOptions(options);
   const { propagateTo, outsideContext, callerHeaders, ...core } = options;
   const hoptrace = createHoptrace(core);
   const allows: HostPolicy | undefined = hostPolicy(propagateTo);

@@ -1,4 +1,4 @@
-import { HoptraceOptionsError, type TraceContext } from '@hoptrace/core';
+import { describeValue, HoptraceOptionsError, type TraceContext } from '@hoptrace/core';
 import {
   type ClientCall,
   recordFailure,
@@ -134,7 +134,7 @@ export function wrapFetch(fetch?: FetchFunction, options?: OutboundOptions): Fet
   if (typeof target !== 'function') {
     throw new HoptraceOptionsError(
       'fetch',
-      `must be a fetch function (globalThis.fetch is used when omitted); got ${target === null ? 'null' : typeof target}`,
+      `must be a fetch function (globalThis.fetch is used when omitted); got ${describeValue(target)}`,
     );
   }
   const call = target as (...args: unknown[]) => Promise<unknown>;

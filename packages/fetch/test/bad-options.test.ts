@@ -1,0 +1,118 @@
+import { HoptraceOptionsError } from '@hoptrace/core';
+import axios from 'axios';
+import { describe, expect, it } from 'vitest';
+import {
+  createOutbound,
+  hoptraceInterceptor,
+  instrumentAxios,
+  instrumentOutbound,
+  type OutboundOptions,
+  wrapFetch,
+} from '../src/index.js';
+
+const TOKEN = 'a-diagnostics-token-for-tests';
+
+/** Bad options: what is given, the option the error must name, how it must describe the value. */
+const BAD: readonly (readonly [given: unknown, option: string, described: RegExp])[] = [
+  [null, 'options', /got null/],
+  [42, 'options', /got the number 42/],
+  [[], 'options', /got an array/],
+  [() => ({ mode: 'child' }), 'options', /got a function/],
+  ['child', 'options', /got the string "child"/],
+  [{ propagateTp: ['*.internal'] }, 'propagateTp', /is not a hoptrace option/],
+  [
+    { forwardHeaders: [{ name: 'x-a', maxlength: 64 }] },
+    'forwardHeaders[0].maxlength',
+    /is not a member of forwardHeaders\[0\]/,
+  ],
+  [{ observe: { observer: () => {}, servce: 'a' } }, 'observe.servce', /is not a member/],
+  [{ diagnostics: { token: TOKEN, servce: 'a' } }, 'diagnostics.servce', /is not a member/],
+  [{ mode: 42 }, 'mode', /got the number 42/],
+  [{ outsideContext: 42 }, 'outsideContext', /got the number 42/],
+  [{ outsideContext: () => 'skip' }, 'outsideContext', /got a function/],
+  [{ callerHeaders: 'both' }, 'callerHeaders', /got the string "both"/],
+  [{ requestIdHeader: 'x-hoptrace-diag' }, 'requestIdHeader', /"x-hoptrace-diag"/],
+  [{ requestIdHeader: '__proto__' }, 'requestIdHeader', /"__proto__"/],
+  [{ forwardHeaders: ['x-hoptrace-*'] }, 'forwardHeaders[0]', /"x-hoptrace-\*"/],
+  [{ diagnostics: { token: TOKEN, service: 'café' } }, 'diagnostics.service', /"café"/],
+];
+
+const noFetch = (() => Promise.resolve(new Response('ok'))) as typeof fetch;
+
+/** Every outbound factory, made with `options`; returns its undo, where it has one. */
+const FACTORIES: readonly (readonly [name: string, make: (options: unknown) => unknown])[] = [
+  ['createOutbound', (options) => void createOutbound(options as OutboundOptions)],
+  ['wrapFetch', (options) => void wrapFetch(noFetch, options as OutboundOptions)],
+  ['wrapFetch (default fetch)', (options) => void wrapFetch(undefined, options as OutboundOptions)],
+  ['hoptraceInterceptor', (options) => void hoptraceInterceptor(options as OutboundOptions)],
+  ['instrumentOutbound', (options) => instrumentOutbound(options as OutboundOptions)],
+  ['instrumentAxios', (options) => instrumentAxios(axios.create(), options as OutboundOptions)],
+];
+
+function thrownBy(make: () => unknown): unknown {
+  try {
+    const undo = make();
+    // A row that passed must not leave hooks installed for the next.
+    if (typeof undo === 'function') (undo as () => void)();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
+function expectRefused(error: unknown, option: string, described: RegExp): void {
+  expect(HoptraceOptionsError.isInstance(error), String(error)).toBe(true);
+  expect((error as HoptraceOptionsError).option).toBe(option);
+  expect((error as Error).message).toContain(`option "${option}"`);
+  expect((error as Error).message).toMatch(described);
+}
+
+describe.each(FACTORIES)('%s refuses bad options at construction', (_name, make) => {
+  it.each(BAD)('%o: names %s', (given, option, described) => {
+    expectRefused(
+      thrownBy(() => make(given)),
+      option,
+      described,
+    );
+  });
+
+  it('accepts undefined and {}', () => {
+    expect(thrownBy(() => make(undefined))).toBeUndefined();
+    expect(thrownBy(() => make({ mode: 'child', outsideContext: 'new-trace' }))).toBeUndefined();
+  });
+});
+
+describe('the arguments that are not options', () => {
+  it.each([
+    [42, /got the number 42/],
+    [null, /got null/],
+    ['https://example.com', /got the string/],
+    [{ fetch: noFetch }, /got an object/],
+  ])('wrapFetch(%o) names fetch', (given, described) => {
+    expectRefused(
+      thrownBy(() => wrapFetch(given as never)),
+      'fetch',
+      described,
+    );
+  });
+
+  it.each([
+    [undefined, /got undefined/],
+    [null, /got null/],
+    [42, /got the number 42/],
+    [{}, /got an object/],
+    [{ interceptors: { request: {} }, getUri: () => '' }, /got an object/],
+    [{ baseURL: 'http://orders.internal' }, /got an object/],
+  ])('instrumentAxios(%o) names instance', (given, described) => {
+    expectRefused(
+      thrownBy(() => instrumentAxios(given as never)),
+      'instance',
+      described,
+    );
+  });
+
+  it('instrumentAxios takes axios itself and instances from axios.create()', () => {
+    expect(thrownBy(() => instrumentAxios(axios))).toBeUndefined();
+    expect(thrownBy(() => instrumentAxios(axios.create()))).toBeUndefined();
+  });
+});
