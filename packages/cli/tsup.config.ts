@@ -4,12 +4,20 @@ import { packageBuild } from '../../tsup.base.js';
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
 
-// The library entry as every package builds it, plus the `hoptrace` command (tsup keeps its
-// `#!/usr/bin/env node` line and marks the file executable); `hoptrace --version` is set here.
-const options: Options = {
-  ...packageBuild(),
-  entry: ['src/index.ts', 'src/cli.ts'],
-  define: { HOPTRACE_VERSION: JSON.stringify(version) },
-};
+// Two builds run side by side: the library as every package builds it, and the `hoptrace`
+// command as ESM alone (bin/hoptrace.js imports it; a CommonJS copy would ship unused). The
+// library's clean spares the command's files, which the other build may already have written.
+const options: Options[] = [
+  { ...packageBuild(), clean: ['!cli.js', '!cli.js.map'] },
+  {
+    entry: ['src/cli.ts'],
+    format: ['esm'],
+    sourcemap: true,
+    clean: false,
+    target: 'node20',
+    platform: 'node',
+    define: { HOPTRACE_VERSION: JSON.stringify(version) },
+  },
+];
 
 export default options;

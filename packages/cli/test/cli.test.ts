@@ -1,4 +1,4 @@
-// The built `hoptrace` binary end to end: a real process, real files and pipes, exit codes.
+// The `hoptrace` command end to end, through its bin file: a real process, real files and pipes, exit codes.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -10,7 +10,8 @@ import { hoptraceHandler } from '@hoptrace/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientLine, pinoLine, serverLine, T0 } from './records.js';
 
-const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
+// What npm links as the `hoptrace` command, which imports dist/cli.js.
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'hoptrace.js');
 
 interface Run {
   readonly code: number | null;
