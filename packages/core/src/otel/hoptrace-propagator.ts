@@ -2,6 +2,7 @@ import {
   type Context,
   createTraceState,
   isSpanContextValid,
+  propagation,
   type SpanContext,
   type TextMapGetter,
   type TextMapPropagator,
@@ -10,56 +11,84 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { type ActiveSpan, checkedSpan } from '../active-span.js';
-import { B3_MULTI_HEADER_NAMES } from '../b3-multi.js';
 import { tryGetContext } from '../context-storage.js';
 import { createHoptrace, type Hoptrace } from '../create-hoptrace.js';
 import { sameTrace } from '../extract.js';
-import type { HeaderRecord } from '../header-carrier.js';
 import { outboundPairsWith } from '../inject.js';
-import type { HoptraceOptions, ResolvedOptions } from '../options.js';
+import { ALL_FORMATS, type HoptraceOptions, type ResolvedOptions } from '../options.js';
 import type { TraceContext } from '../trace-context.js';
+import { DIAGNOSTICS_HEADER } from '../trail.js';
+import { baggageFromHeader, outboundBaggage, rememberExtractedBaggage } from './baggage-bridge.js';
 import { bridgeOpenTelemetry, spanIdentity } from './bridge.js';
 import { HOPTRACE_CONTEXT_KEY, hoptraceContextOf } from './context-key.js';
+import { B3_DEBUG_FLAG_KEY, isB3Debug, isTracingSuppressed } from './otel-keys.js';
+import { FORMAT_HEADERS, headerNamesOf, readCarrier } from './read-carrier.js';
 
-/** The headers each format reads and writes, in the order `fields()` lists them. */
+/**
+ * Every header `inject` may write (and `extract` reads), in a stable order: the request ID
+ * header, the correlation header (per-call mode writes it on every call, forward mode passes on
+ * one that came), the enabled formats in {@link ALL_FORMATS} order, each in the order
+ * OpenTelemetry's propagator for it lists (see {@link FORMAT_HEADERS}), the diagnostics token
+ * header when diagnostics are on, and the exact `forwardHeaders` names.
+ */
 function fieldsOf(options: ResolvedOptions): string[] {
   const fields = [options.requestIdHeader];
-  // Per-call mode writes the chain's ID on every call; forward mode only passes on one that came.
-  if (options.outboundRequestId === 'per-call' && options.correlationIdHeader !== undefined) {
-    fields.push(options.correlationIdHeader);
+  if (options.correlationIdHeader !== undefined) fields.push(options.correlationIdHeader);
+  for (const format of ALL_FORMATS) {
+    if (options.formats.has(format)) fields.push(...FORMAT_HEADERS[format]);
   }
-  const { formats } = options;
-  if (formats.has('b3-single')) fields.push('b3');
-  if (formats.has('b3-multi')) fields.push(...Object.values(B3_MULTI_HEADER_NAMES));
-  if (formats.has('traceparent')) fields.push('traceparent', 'tracestate');
-  if (formats.has('x-ot-span-context')) fields.push('x-ot-span-context');
-  if (formats.has('baggage')) fields.push('baggage');
+  if (options.diagnostics !== undefined) fields.push(DIAGNOSTICS_HEADER);
   fields.push(...options.forwardExact.keys());
   return fields;
 }
 
 /**
- * The carrier's headers as a record, read only through the getter (the carrier may be anything:
- * Node's headers, a message's attributes…). A getter that throws, or returns something else than
- * strings, yields what could be read before; `extract` judges the values.
+ * Whether anything valid came with the request: a request ID (trusted or not), a trace, or any
+ * header hoptrace keeps (correlation ID, a bare B3 sampling decision, `tracestate`, `baggage`,
+ * `x-ot-span-context`, `forwardHeaders`). What is left otherwise is generated, or rejected.
  */
-function readCarrier<Carrier>(carrier: Carrier, getter: TextMapGetter<Carrier>): HeaderRecord {
-  const headers: Record<string, string | readonly string[]> = {};
-  try {
-    const keys: unknown = getter.keys(carrier);
-    if (!Array.isArray(keys)) return headers;
-    for (const key of keys as unknown[]) {
-      if (typeof key !== 'string' || Object.hasOwn(headers, key)) continue;
-      const value: unknown = getter.get(carrier, key);
-      if (typeof value === 'string') headers[key] = value;
-      else if (Array.isArray(value)) {
-        headers[key] = (value as unknown[]).filter((item) => typeof item === 'string');
-      }
-    }
-  } catch {
-    // A broken carrier or getter counts as having no more headers: extract must never throw.
+function somethingArrived(hoptraceContext: TraceContext): boolean {
+  if (hoptraceContext.requestIdSource === 'incoming') return true;
+  if (hoptraceContext.untrustedRequestId !== undefined) return true;
+  const { traceSource } = hoptraceContext;
+  if (traceSource !== undefined && traceSource !== 'generated') return true;
+  for (const _name in hoptraceContext.incoming) return true;
+  return false;
+}
+
+/** The hoptrace contexts a HoptracePropagator extracted (weak: one per request, gone with it). */
+const extractedHere = new WeakSet<TraceContext>();
+
+/**
+ * The hoptrace context as `inject` hands it to the engine. One a HoptracePropagator extracted
+ * loses a trace identity it generated: OpenTelemetry never saw that trace (no span context was
+ * set for it), so writing it would send a trace no span reports as if it had arrived. The
+ * request ID, baggage and forwarded headers stay. A hoptrace adapter's context is left as it is
+ * (there, hoptrace started the trace on purpose and its logs carry it).
+ */
+function engineContext(hoptraceContext: TraceContext | undefined): TraceContext | undefined {
+  if (
+    hoptraceContext === undefined ||
+    hoptraceContext.traceSource !== 'generated' ||
+    !extractedHere.has(hoptraceContext)
+  ) {
+    return hoptraceContext;
   }
-  return headers;
+  return {
+    ...hoptraceContext,
+    traceId: undefined,
+    spanId: undefined,
+    parentSpanId: undefined,
+    traceSource: undefined,
+  };
+}
+
+/**
+ * The value OpenTelemetry's B3 propagators store under `B3_DEBUG_FLAG_KEY` for the header debug
+ * came in: `d` from `b3` (B3 single wins when both came), `1` from `X-B3-Flags`.
+ */
+function debugFlagOf(hoptraceContext: TraceContext): 'd' | '1' {
+  return hoptraceContext.incoming.b3 !== undefined ? 'd' : '1';
 }
 
 /**
@@ -107,26 +136,39 @@ function spanToWrite(
 /**
  * An OpenTelemetry `TextMapPropagator` that reads and writes what hoptrace does: the request ID,
  * B3 single and multi, W3C `traceparent`/`tracestate`, `x-ot-span-context`, `baggage` and the
- * `forwardHeaders`, with hoptrace's validation rules (see `extract`). For an app traced by
- * OpenTelemetry alone: register it as the global propagator and OpenTelemetry's http, undici…
- * instrumentations propagate hoptrace's headers.
+ * `forwardHeaders`, with hoptrace's validation rules (see `extract`). A drop-in for
+ * OpenTelemetry's composite of B3, W3C Trace Context and W3C Baggage propagators: register it as
+ * the global propagator and OpenTelemetry's http, undici… instrumentations propagate hoptrace's
+ * headers, and OpenTelemetry's Baggage API sees and sets the baggage.
  *
- * - `extract` runs hoptrace's `extract` over the carrier (never throws: bad headers are dropped
- *   and listed on `rejected`), sets the incoming identity as OpenTelemetry's remote span context
- *   (when a trace arrived; 64-bit B3 trace IDs padded to 32 hex; sampled → `TraceFlags.SAMPLED`;
- *   `tracestate` as `traceState`), and keeps the whole hoptrace context under
- *   {@link HOPTRACE_CONTEXT_KEY}, where `getContext()`, `getRequestId()` and `logFields()` find it.
- * - `inject` writes the request ID of the hoptrace context (the one in the given context, else
- *   the current one), and as trace identity the span context of the given context when it is
- *   valid (exactly its trace ID, span ID and flags, its `traceState`; no B3 parent), else
- *   hoptrace's usual outbound headers (`forward` or `child`). Never throws.
+ * - `extract` asks the getter for each header it reads by name (`get`; `keys()` only for
+ *   `forwardHeaders` prefixes), runs hoptrace's `extract` over them (bad headers are dropped and
+ *   listed on `rejected`), and when anything valid arrived returns a new context with: the
+ *   incoming identity as OpenTelemetry's remote span context (when a trace arrived; 64-bit B3
+ *   trace IDs padded to 32 hex; sampled or debug → `TraceFlags.SAMPLED`; `tracestate` as
+ *   `traceState`); B3 debug under `B3_DEBUG_FLAG_KEY` of `@opentelemetry/propagator-b3` (`d` or
+ *   `1`, as its propagators set it); the incoming `baggage` as OpenTelemetry `Baggage`
+ *   (percent-decoded, properties as metadata); and the whole hoptrace context under
+ *   {@link HOPTRACE_CONTEXT_KEY}, where `getContext()`, `getRequestId()` and `logFields()` find
+ *   it. When nothing valid arrived, the given context is returned as it is (OpenTelemetry's
+ *   contract): no generated request ID or trace is stored, so such a request has a request ID
+ *   only where a hoptrace adapter makes one.
+ * - `inject` writes nothing in a context marked by `suppressTracing()` of `@opentelemetry/core`.
+ *   Otherwise the request ID of the hoptrace context (the one in the given context, else the
+ *   current one), and as trace identity the span context of the given context when it is valid
+ *   (exactly its trace ID, span ID and flags, its `traceState`; no B3 parent; B3 debug when
+ *   `B3_DEBUG_FLAG_KEY` is set), else hoptrace's usual outbound headers (`forward` or `child`),
+ *   never a trace this propagator's extract generated. `baggage`: the incoming header byte for
+ *   byte while the context holds the Baggage extract made, else the context's Baggage serialized
+ *   with OpenTelemetry's limits (see `outboundBaggage`); an empty Baggage writes none.
  *
- * The constructor validates `options` as `createHoptrace` does (bad options throw
- * `HoptraceOptionsError`) and calls {@link bridgeOpenTelemetry}. Defaults: those of
- * {@link HoptraceOptions} (`x-request-id`, every format, `forward`).
+ * Neither ever throws, whatever the carrier, getter or setter do. The constructor validates
+ * `options` as `createHoptrace` does (bad options throw `HoptraceOptionsError`) and calls
+ * {@link bridgeOpenTelemetry}. Defaults: those of {@link HoptraceOptions} (`x-request-id`, every
+ * format, `forward`).
  *
- * Spec: OpenTelemetry Propagators API (TextMapPropagator), W3C Trace Context Level 1,
- * openzipkin/b3-propagation.
+ * Spec: OpenTelemetry Propagators API (TextMapPropagator), W3C Trace Context Level 1, W3C
+ * Baggage, openzipkin/b3-propagation.
  *
  * @example
  * ```ts
@@ -140,35 +182,67 @@ function spanToWrite(
 export class HoptracePropagator implements TextMapPropagator<unknown> {
   readonly #hoptrace: Hoptrace;
   readonly #fields: readonly string[];
+  /** The header names extract asks the getter for, worked out once. */
+  readonly #names: readonly string[];
 
   /** @param options - {@link HoptraceOptions}; validated here. */
   constructor(options: HoptraceOptions = {}) {
     // createHoptrace checks the options (a plain object or undefined, no unknown key at any depth).
     this.#hoptrace = createHoptrace(options);
     this.#fields = Object.freeze(fieldsOf(this.#hoptrace.options));
+    this.#names = Object.freeze(headerNamesOf(this.#hoptrace.options));
     bridgeOpenTelemetry();
   }
 
   /**
-   * Every header this propagator reads or writes: the request ID header, the headers of the
-   * enabled formats, and the exact `forwardHeaders` names (prefix entries cannot be listed).
+   * Every header `inject` may write, which are also those `extract` reads, in a stable order:
+   * the request ID header, the correlation header, the enabled formats' headers (each format in
+   * the order OpenTelemetry's propagator for it lists them: `b3`; `x-b3-traceid`, `x-b3-spanid`,
+   * `x-b3-flags`, `x-b3-sampled`, `x-b3-parentspanid`; `traceparent`, `tracestate`;
+   * `x-ot-span-context`; `baggage`), the diagnostics header when diagnostics are on, and the
+   * exact `forwardHeaders` names (prefix entries cannot be listed). A new array on every call.
+   *
+   * @example
+   * ```ts
+   * new HoptracePropagator({ formats: ['traceparent'] }).fields();
+   * // ['x-request-id', 'x-correlation-id', 'traceparent', 'tracestate']
+   * ```
    */
   fields(): string[] {
     return [...this.#fields];
   }
 
   /**
-   * Reads the carrier's headers through `getter` into a new context: the remote span context
-   * (when a trace arrived) and the hoptrace context under {@link HOPTRACE_CONTEXT_KEY}. Never throws.
+   * Reads the carrier's headers through `getter`. When anything valid arrived, returns a new
+   * context holding the remote span context (when a trace arrived), B3 debug, the Baggage and
+   * the hoptrace context under {@link HOPTRACE_CONTEXT_KEY}; otherwise `context` itself. Never
+   * throws.
    */
   extract<Carrier>(context: Context, carrier: Carrier, getter: TextMapGetter<Carrier>): Context {
     try {
-      const hoptraceContext = this.#hoptrace.extract(readCarrier(carrier, getter));
-      const withHoptrace = context.setValue(HOPTRACE_CONTEXT_KEY, hoptraceContext);
+      const options = this.#hoptrace.options;
+      const hoptraceContext = this.#hoptrace.extract(
+        readCarrier(carrier, getter, options, this.#names),
+      );
+      // OpenTelemetry's contract ("should fail gracefully on bad responses from getter"): bad or
+      // missing input leaves the context as it was, so a composite's earlier propagators win.
+      if (!somethingArrived(hoptraceContext)) return context;
+      extractedHere.add(hoptraceContext);
+      let extracted = context.setValue(HOPTRACE_CONTEXT_KEY, hoptraceContext);
       const spanContext = remoteSpanContext(hoptraceContext);
-      return spanContext === undefined
-        ? withHoptrace
-        : trace.setSpanContext(withHoptrace, spanContext);
+      if (spanContext !== undefined) {
+        extracted = trace.setSpanContext(extracted, spanContext);
+        if (hoptraceContext.debug) {
+          extracted = extracted.setValue(B3_DEBUG_FLAG_KEY, debugFlagOf(hoptraceContext));
+        }
+      }
+      const baggage =
+        hoptraceContext.baggage === undefined
+          ? undefined
+          : baggageFromHeader(hoptraceContext.baggage);
+      if (baggage !== undefined) extracted = propagation.setBaggage(extracted, baggage);
+      rememberExtractedBaggage(hoptraceContext, baggage);
+      return extracted;
     } catch {
       // Only a broken Context implementation gets here; the request goes on untouched.
       return context;
@@ -176,20 +250,33 @@ export class HoptracePropagator implements TextMapPropagator<unknown> {
   }
 
   /**
-   * Writes the request ID and the trace identity of `context` into the carrier with `setter`.
-   * Never throws.
+   * Writes the request ID, the trace identity and the baggage of `context` into the carrier with
+   * `setter`; nothing when tracing is suppressed. Never throws.
    */
   inject<Carrier>(context: Context, carrier: Carrier, setter: TextMapSetter<Carrier>): void {
     try {
+      // As every OpenTelemetry propagator: a suppressed context (an exporter's own calls) gets
+      // no header at all, or its export would be traced and propagated in turn.
+      if (isTracingSuppressed(context)) return;
+      const options = this.#hoptrace.options;
       const hoptraceContext = hoptraceContextOf(context) ?? tryGetContext();
+      const span = spanToWrite(context, hoptraceContext);
       const pairs = outboundPairsWith(
-        hoptraceContext,
-        this.#hoptrace.options,
-        spanToWrite(context, hoptraceContext),
+        engineContext(hoptraceContext),
+        options,
+        span,
+        span !== undefined && isB3Debug(context),
       );
+      const writesBaggage = options.formats.has('baggage');
       for (let index = 0; index + 1 < pairs.length; index += 2) {
-        setter.set(carrier, pairs[index] as string, pairs[index + 1] as string);
+        const name = pairs[index] as string;
+        // The engine forwards the incoming baggage; which baggage goes is decided below.
+        if (writesBaggage && name === 'baggage') continue;
+        setter.set(carrier, name, pairs[index + 1] as string);
       }
+      if (!writesBaggage) return;
+      const baggage = outboundBaggage(context, hoptraceContext);
+      if (baggage !== undefined) setter.set(carrier, 'baggage', baggage);
     } catch {
       // A setter that throws leaves the carrier as far as it got: the call must still go out.
     }
