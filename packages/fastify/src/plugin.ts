@@ -1,5 +1,6 @@
 import {
   type ContextSlot,
+  checkOptions,
   createHoptrace,
   extractServerRequest,
   type HoptraceOptions,
@@ -79,6 +80,9 @@ function hoptracePlugin(
   // Everything that can throw (a bad option, a second registration's decorators) must reach
   // `done`: a throw out of a callback plugin leaves Fastify waiting for it until its timeout.
   try {
+    // Before the copy that sets Fastify's register options aside: it would make `42` or `[]`
+    // `{}` and a string its characters. (Fastify itself turns `null` into `{}`.)
+    checkOptions(pluginOptions);
     install(fastify, hoptraceOptionsOf((pluginOptions ?? {}) as Record<string, unknown>));
   } catch (error) {
     done(error as Error);
@@ -159,8 +163,9 @@ function install(fastify: FastifyInstance, options: HoptraceOptions): void {
  * Register it first, before the plugins and hooks that should see the context: Fastify runs
  * hooks in the order they were added. Register it once (a second registration is refused).
  *
- * Options are core's {@link HoptraceOptions}, validated when the plugin is registered (a bad one
- * makes `register` reject with `HoptraceOptionsError` naming it, never a request). With
+ * Options are core's {@link HoptraceOptions}, validated when the plugin is registered (a bad one,
+ * options that are not a plain object, or an unknown key at any depth, makes `register` reject
+ * with `HoptraceOptionsError` naming it, never a request). With
  * {@link hoptraceServerOptions}, give both the same options.
  *
  * @example
