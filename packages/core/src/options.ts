@@ -366,9 +366,26 @@ export function checkOptions(
   if (options !== undefined && !isPlainObject(options)) {
     throw new HoptraceOptionsError(
       option,
-      `must be undefined or a plain object ({ requestIdHeader, mode, … }), got ${describe(options)}`,
+      `must be undefined or a plain object ({ requestIdHeader, mode, … }), got ${describe(options)}${
+        looksLikeRequest(options)
+          ? ': the middleware itself was passed; call hoptrace() to make it: app.use(hoptrace())'
+          : ''
+      }`,
     );
   }
+}
+
+/**
+ * A request (Express, node:http) or a Koa context: what `app.use(hoptrace)`, without the
+ * parentheses, hands to the factory on every request.
+ */
+function looksLikeRequest(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const fields = value as { headers?: unknown; method?: unknown; req?: unknown; res?: unknown };
+  return (
+    (typeof fields.headers === 'object' && typeof fields.method === 'string') ||
+    (typeof fields.req === 'object' && typeof fields.res === 'object')
+  );
 }
 
 const cache = new WeakMap<HoptraceOptions, ResolvedOptions>();

@@ -60,3 +60,13 @@ describe('hoptrace()', () => {
     expect(response.getHeader('x-request-id')).toBe(request.id);
   });
 });
+
+describe('app.use(hoptrace) without the parentheses', () => {
+  it('fails with a message that says to call hoptrace()', () => {
+    const { request } = exchange();
+    request.method = 'GET';
+    expect(() => (hoptrace as (options: unknown) => unknown)(request)).toThrow(
+      /got an instance of IncomingMessage: the middleware itself was passed; call hoptrace\(\) to make it/,
+    );
+  });
+});

@@ -7,6 +7,7 @@ import {
   postEach,
   send,
 } from '@hoptrace/test-utils';
+import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HoptraceOptionsError, hoptrace } from '../src/index.js';
 import {
@@ -257,5 +258,22 @@ describe.each(KOA_MAJORS)('%s', (_name, KoaClass) => {
         await withKoaStorage.close();
       }
     });
+  });
+});
+
+describe('app.use(hoptrace) without the parentheses', () => {
+  it('answers with a message that says to call hoptrace()', async () => {
+    const app = new Koa();
+    const errors: string[] = [];
+    app.on('error', (error: Error) => errors.push(error.message));
+    app.silent = true;
+    app.use(hoptrace as unknown as Koa.Middleware);
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as { port: number };
+    const response = await fetch(`http://127.0.0.1:${port}/`);
+    await new Promise((resolve) => server.close(resolve));
+    expect(response.status).toBe(500);
+    expect(errors[0]).toMatch(/the middleware itself was passed; call hoptrace\(\) to make it/);
   });
 });
