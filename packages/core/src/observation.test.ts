@@ -1,9 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { Console } from 'node:console';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runWithContext, setContextFallback, tryGetContext } from './context-storage.js';
 import { HoptraceOptionsError } from './errors.js';
 import { extract } from './extract.js';
@@ -55,6 +56,33 @@ describe('resolveObserver', () => {
     await nextTurn();
     expect(seen).toEqual(['a', 'b']);
     expect(observer?.stats).toEqual({ delivered: 2, failed: 0, slow: 0 });
+  });
+
+  it('writes one JSON line per record to a console, which hoptrace topology can read', async () => {
+    let written = '';
+    const stdout = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        written += chunk.toString();
+        done();
+      },
+    });
+    const observer = resolveObserver(new Console({ stdout }));
+    observer?.record(record('a'));
+    observer?.record(record('b'));
+    await nextTurn();
+    const lines = written.trimEnd().split('\n');
+    expect(lines.map((line) => (JSON.parse(line) as Observation).requestId)).toEqual(['a', 'b']);
+
+    const info = vi.spyOn(console, 'info').mockImplementation(() => undefined);
+    try {
+      resolveObserver({ observer: console, service: 'orders' })?.record(record('c'));
+      await nextTurn();
+      expect(info).toHaveBeenCalledTimes(1);
+      const [line] = info.mock.calls[0] ?? [];
+      expect(JSON.parse(line as string)).toMatchObject({ requestId: 'c' });
+    } finally {
+      info.mockRestore();
+    }
   });
 
   it('takes a logger with info(object), and names the service', async () => {

@@ -1,4 +1,5 @@
 import { AsyncResource } from 'node:async_hooks';
+import { Console as NodeConsole } from 'node:console';
 import { performance } from 'node:perf_hooks';
 import { contextStorage } from './context-storage.js';
 import { HoptraceOptionsError } from './errors.js';
@@ -146,6 +147,11 @@ function isObserver(value: unknown): value is Observer {
   );
 }
 
+/** The global `console`, or a `Console` of `node:console`. */
+function isConsole(value: unknown): value is Console {
+  return value === globalThis.console || value instanceof NodeConsole;
+}
+
 /**
  * Validates the `observe` option and wraps it: records are queued and handed over in a batch on
  * the next turn of the event loop (`setImmediate`), outside any request's async context (the
@@ -155,8 +161,8 @@ function isObserver(value: unknown): value is Observer {
  * rejects, is counted in `stats.failed` (never an unhandled rejection); one whose call takes
  * longer than {@link SLOW_OBSERVER_MS} is counted in `stats.slow`.
  *
- * @param option - The `observe` option: a function, a logger with `info(object)`, or
- *   `{ observer, service }`.
+ * @param option - The `observe` option: a function, a logger with `info(object)` (a `console`
+ *   gets one JSON line per record), or `{ observer, service }`.
  * @param now - The clock `stats.slow` is measured with; `performance.now()` by default. For
  *   tests.
  * @throws {@link HoptraceOptionsError} when `option` is none of those.
@@ -190,7 +196,12 @@ export function resolveObserver(
   const deliver: (observation: Observation) => unknown =
     typeof observer === 'function'
       ? observer
-      : (observation) => (observer as { info: (record: Observation) => unknown }).info(observation);
+      : isConsole(observer)
+        ? // console.info(object) prints a multi-line inspection, which `hoptrace topology` cannot
+          // read: a console gets each record as one JSON line, as pino writes it.
+          (observation) => observer.info(JSON.stringify(observation))
+        : (observation) =>
+            (observer as { info: (record: Observation) => unknown }).info(observation);
   const stats: ObserverStats = { delivered: 0, failed: 0, slow: 0 };
   const fulfilled = (): void => {
     stats.delivered++;
