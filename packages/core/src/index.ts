@@ -47,13 +47,7 @@ export type {
   DiagnosticsRequest,
   ResolvedDiagnostics,
 } from './diagnostics-options.js';
-export {
-  describeValue,
-  HoptraceOptionsError,
-  isPlainObject,
-  NoActiveContextError,
-  refuseUnknownKeys,
-} from './errors.js';
+export { describeValue, HoptraceOptionsError, NoActiveContextError } from './errors.js';
 export { type ExtractRequestInfo, extract, sameTrace } from './extract.js';
 export { hoptraceHandler, type RequestListener } from './handler.js';
 export type {
