@@ -1,18 +1,26 @@
 import {
+  type Context,
   defaultTextMapGetter,
   defaultTextMapSetter,
+  propagation,
   ROOT_CONTEXT,
   type SpanContext,
+  type TextMapPropagator,
   TraceFlags,
   trace,
 } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import {
+  CompositePropagator,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core';
 import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { extract } from '../src/extract.js';
 import { randomHexId } from '../src/hex-id.js';
 import { outboundHeaders } from '../src/inject.js';
 import type { HeaderFormat } from '../src/options.js';
+import { bridgeOpenTelemetry, HoptracePropagator } from '../src/otel/index.js';
 
 const propagators = {
   'b3-single': new B3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER }),
@@ -93,5 +101,64 @@ describe('round trips with the OpenTelemetry propagators', () => {
     const context = extract(carrier, { mode: 'child' });
     const read = otelRead('traceparent', outboundHeaders(context, { mode: 'child' }));
     expect(read?.traceState?.serialize()).toBe('rojo=00f067aa0ba902b7,congo=t61rcWkgMzE');
+  });
+});
+
+describe('HoptracePropagator in place of an OpenTelemetry composite propagator', () => {
+  afterEach(() => {
+    bridgeOpenTelemetry()();
+  });
+
+  /** OpenTelemetry's usual set: W3C Trace Context, W3C Baggage, B3 (single written). */
+  const composite = new CompositePropagator({
+    propagators: [
+      new W3CTraceContextPropagator(),
+      new W3CBaggagePropagator(),
+      new B3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER }),
+    ],
+  });
+  const ours = new HoptracePropagator({ formats: ['traceparent', 'baggage', 'b3-single'] });
+
+  function seen(propagator: TextMapPropagator, headers: Record<string, string>) {
+    const context: Context = propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
+    return {
+      span: trace.getSpanContext(context),
+      baggage: propagation
+        .getBaggage(context)
+        ?.getAllEntries()
+        .map(([key, entry]) => [key, entry.value, entry.metadata?.toString()]),
+    };
+  }
+
+  it('gives the app the span context and baggage the composite gives it', () => {
+    for (let round = 0; round < 20; round++) {
+      const traceId = randomHexId(16);
+      const spanId = randomHexId(8);
+      const headers = {
+        traceparent: `00-${traceId}-${spanId}-0${round % 2}`,
+        baggage: `user=u${round}%20x,region=eu;ttl=${round}`,
+      };
+      const theirs = seen(composite, headers);
+      const mine = seen(ours, headers);
+      // The composite's TraceState is @opentelemetry/core's class, ours the API's: same content.
+      expect({ ...mine.span, traceState: undefined }).toEqual({
+        ...theirs.span,
+        traceState: undefined,
+      });
+      expect(mine.baggage).toEqual(theirs.baggage);
+    }
+  });
+
+  it('writes for a span and baggage what the composite reads back the same', () => {
+    const spanContext = { traceId: randomHexId(16), spanId: randomHexId(8), traceFlags: 1 };
+    const context = propagation.setBaggage(
+      trace.setSpanContext(ROOT_CONTEXT, spanContext),
+      propagation.createBaggage({ 'tenant id': { value: 'a,b;c' } }),
+    );
+    const carrier: Record<string, string> = {};
+    ours.inject(context, carrier, defaultTextMapSetter);
+    const back = composite.extract(ROOT_CONTEXT, carrier, defaultTextMapGetter);
+    expect(trace.getSpanContext(back)).toMatchObject(spanContext);
+    expect(propagation.getBaggage(back)?.getEntry('tenant id')?.value).toBe('a,b;c');
   });
 });
