@@ -10,6 +10,7 @@ export {
   getContext,
   getRequestId,
   type HoptraceOptions,
+  HoptraceOptionsError,
   type TraceContext,
   tryGetContext,
 } from '@hoptrace/core';

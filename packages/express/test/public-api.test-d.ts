@@ -74,3 +74,11 @@ describe('module augmentation of Express.Request', () => {
     });
   });
 });
+
+describe('HoptraceOptionsError', () => {
+  it("is core's class, exported here too", async () => {
+    const core = await import('@hoptrace/core');
+    const here = await import('../src/index.js');
+    expectTypeOf(here.HoptraceOptionsError).toEqualTypeOf<typeof core.HoptraceOptionsError>();
+  });
+});

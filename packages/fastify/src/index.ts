@@ -14,6 +14,7 @@ export {
   getContext,
   getRequestId,
   type HoptraceOptions,
+  HoptraceOptionsError,
   type TraceContext,
   tryGetContext,
 } from '@hoptrace/core';

@@ -55,3 +55,11 @@ describe('public types', () => {
     expectTypeOf(getContext()).toEqualTypeOf<TraceContext>();
   });
 });
+
+describe('HoptraceOptionsError', () => {
+  it("is core's class, exported here too", async () => {
+    const core = await import('@hoptrace/core');
+    const here = await import('../src/index.js');
+    expectTypeOf(here.HoptraceOptionsError).toEqualTypeOf<typeof core.HoptraceOptionsError>();
+  });
+});

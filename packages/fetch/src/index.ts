@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 
+export { HoptraceOptionsError, type TraceContext } from '@hoptrace/core';
 export { failureFlag } from './client-observation.js';
 export {
   type AxiosInstanceLike,

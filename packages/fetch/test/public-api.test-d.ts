@@ -59,3 +59,11 @@ describe('@hoptrace/fetch public types', () => {
     createOutbound({ propagateTo: [42] });
   });
 });
+
+describe('HoptraceOptionsError', () => {
+  it("is core's class, exported here too", async () => {
+    const core = await import('@hoptrace/core');
+    const here = await import('../src/index.js');
+    expectTypeOf(here.HoptraceOptionsError).toEqualTypeOf<typeof core.HoptraceOptionsError>();
+  });
+});

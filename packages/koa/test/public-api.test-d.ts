@@ -72,3 +72,11 @@ describe('@hoptrace/koa public types', () => {
     expectTypeOf<HoptraceState>().toEqualTypeOf<{ requestId: string; hoptrace: TraceContext }>();
   });
 });
+
+describe('HoptraceOptionsError', () => {
+  it("is core's class, exported here too", async () => {
+    const core = await import('@hoptrace/core');
+    const here = await import('../src/index.js');
+    expectTypeOf(here.HoptraceOptionsError).toEqualTypeOf<typeof core.HoptraceOptionsError>();
+  });
+});
