@@ -4,6 +4,7 @@ import {
   HoptraceOptionsError,
   type TraceContext,
 } from '@hoptrace/core';
+import { absoluteTargetUrl, callTargetUrl } from './call-target.js';
 import {
   type ClientCall,
   recordFailure,
@@ -11,7 +12,7 @@ import {
   socketEndpoint,
   startClientCall,
 } from './client-observation.js';
-import { createOutbound, type Outbound, type OutboundOptions, parseUrl } from './outbound.js';
+import { createOutbound, type Outbound, type OutboundOptions } from './outbound.js';
 import { settleBesideTracer, singleValuedHeaders } from './tracer-hook.js';
 
 /**
@@ -22,6 +23,8 @@ import { settleBesideTracer, singleValuedHeaders } from './tracer-hook.js';
 export interface AxiosRequestConfigLike {
   headers?: unknown;
   method?: unknown;
+  /** axios' `proxy` (`{ protocol, host, port }`, or `false`): where the http adapter connects. */
+  proxy?: unknown;
 }
 
 /**
@@ -165,6 +168,37 @@ class OwnRequestIds {
   }
 }
 
+/** The part of axios' `proxy` option its http adapter reads (it takes `hostname` over `host`). */
+interface AxiosProxyLike {
+  readonly protocol?: unknown;
+  readonly hostname?: unknown;
+  readonly host?: unknown;
+  readonly port?: unknown;
+}
+
+/**
+ * The URL a call goes to, for `propagateTo` (see `callTargetUrl`), from `getUri(config)` and
+ * `config.proxy`. With a proxy, axios' http adapter sends a plain-http target to the proxy in
+ * absolute form (both get the headers: both are judged) and tunnels an https one with CONNECT
+ * (the target alone gets them). The fetch adapter ignores `proxy`; judging the proxy too then
+ * errs on the side of sending nothing. A proxy from the environment (`HTTP_PROXY`) is not seen
+ * here.
+ */
+function axiosTargetUrl(uri: string, proxy: unknown): URL | undefined {
+  const target = absoluteTargetUrl(uri);
+  if (target === undefined || typeof proxy !== 'object' || proxy === null) return target;
+  if (target.protocol === 'https:') return target;
+  const { protocol, hostname, host, port } = proxy as AxiosProxyLike;
+  const name = typeof hostname === 'string' && hostname !== '' ? hostname : host;
+  if (typeof name !== 'string') return undefined;
+  return callTargetUrl({
+    protocol: typeof protocol === 'string' && protocol !== '' ? protocol : 'http:',
+    hostname: name,
+    port: typeof port === 'number' || typeof port === 'string' ? port : undefined,
+    path: target.href,
+  });
+}
+
 /** The part of an axios response the observer reads. */
 interface AxiosResponseLike {
   readonly status?: unknown;
@@ -227,6 +261,7 @@ function checkAxiosInstance(instance: unknown): void {
  * - Headers the caller set win; a stale copied `traceparent`/`b3` is replaced, never duplicated
  *   (see core's `injectHeaders`).
  * - With `propagateTo`, the host comes from `instance.getUri(config)` (baseURL + url + params);
+ *   with a `proxy` and a plain-http URL, the proxy must be allowed too;
  *   a relative URL (no baseURL) gets nothing.
  * - Works with axios' `http` and `fetch` adapters. The interceptor is `synchronous`, so it runs
  *   inside the caller's `instance.get()` and reads the caller's context. axios builds
@@ -276,7 +311,7 @@ export function instrumentAxios(
 
   const targetUrl = (config: AxiosRequestConfigLike): URL | undefined => {
     try {
-      return parseUrl(instance.getUri(config));
+      return axiosTargetUrl(instance.getUri(config), config.proxy);
     } catch {
       // A URL axios cannot build is axios' error to report, on the call itself.
       return undefined;

@@ -1,6 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
 import { activeSpan, currentActiveSpanSource, type TraceContext } from '@hoptrace/core';
+import { dispatchTargetUrl } from './call-target.js';
 import {
   type ClientCall,
   recordFailure,
@@ -8,7 +9,7 @@ import {
   socketEndpoint,
   startClientCall,
 } from './client-observation.js';
-import { clientRequestUrl, hookClientRequests } from './node-http-hook.js';
+import { clientRequestUrl, type DialOptions, hookClientRequests } from './node-http-hook.js';
 import { createOutbound, type Outbound, type OutboundOptions } from './outbound.js';
 import {
   settleAppendedHeaders,
@@ -31,8 +32,11 @@ const REGISTRY_KEY = Symbol.for('hoptrace.outbound-hooks.v1');
 interface OutboundInstallation {
   /** `message.request` of `undici:request:create`. */
   injectUndici(request: unknown): void;
-  /** A `node:http` `ClientRequest` being constructed. */
-  injectClientRequest(request: unknown): void;
+  /**
+   * A `node:http` `ClientRequest` being constructed, with the options it hands its agent when the
+   * hook sees them (Node < 22.12). Optional: a hook from an older copy of this package passes none.
+   */
+  injectClientRequest(request: unknown, options?: DialOptions): void;
 }
 
 /** The process-wide state shared by every copy of this package. */
@@ -68,10 +72,10 @@ function hook(registry: OutboundHookRegistry): () => void {
     }
   };
   subscribe(UNDICI_REQUEST_CREATE_CHANNEL, onUndiciRequest);
-  const unhookClientRequests = hookClientRequests((request) => {
+  const unhookClientRequests = hookClientRequests((request, options) => {
     for (const installation of registry.installations) {
       try {
-        installation.injectClientRequest(request);
+        installation.injectClientRequest(request, options);
       } catch {
         // A hook must never break the caller's request.
       }
@@ -93,15 +97,13 @@ interface UndiciRequestLike {
   addHeader?(name: string, value: string): unknown;
 }
 
+/**
+ * The URL of an undici request, for `propagateTo`: the origin its client connects to (a
+ * `ProxyAgent`'s proxy, when it forwards without a tunnel) and its path, which never changes the
+ * host; an absolute-form path is the target behind that proxy (see `callTargetUrl`).
+ */
 function undiciUrl(request: UndiciRequestLike): URL | undefined {
-  const { origin, path } = request;
-  try {
-    if (typeof origin !== 'string' && !(origin instanceof URL)) return undefined;
-    const base = new URL(origin);
-    return typeof path === 'string' && path.startsWith('/') ? new URL(path, base) : base;
-  } catch {
-    return undefined;
-  }
+  return dispatchTargetUrl(request.origin, request.path);
 }
 
 /**
@@ -154,10 +156,14 @@ function parseHeaderString(headers: string): string[] {
 }
 
 /** Adds the headers to a `ClientRequest`; returns the context written, if any. */
-function injectClientRequest(outbound: Outbound, request: ClientRequest): TraceContext | undefined {
+function injectClientRequest(
+  outbound: Outbound,
+  request: ClientRequest,
+  options: DialOptions | undefined,
+): TraceContext | undefined {
   // Headers passed as an array, or `Expect: 100-continue`, are already serialized: too late.
   if (request.headersSent) return undefined;
-  const context = outbound.contextFor(() => clientRequestUrl(request));
+  const context = outbound.contextFor(() => clientRequestUrl(request, options));
   if (context === undefined) return undefined;
   // A tracer's http instrumentation builds the request inside its client span, after writing
   // that span's headers over some of those an earlier client (axios) gave it: the formats that
@@ -251,11 +257,11 @@ function observeCalls(
       listen();
       pending.set(request, call);
     },
-    injectClientRequest(candidate) {
+    injectClientRequest(candidate, options) {
       const request = candidate as ClientRequest;
-      const context = injectClientRequest(outbound, request);
+      const context = injectClientRequest(outbound, request, options);
       if (context === undefined) return;
-      const url = clientRequestUrl(request);
+      const url = clientRequestUrl(request, options);
       const call = startClientCall(outbound, context, request, url, request.method, 'hook');
       if (call === undefined) return;
       listen();

@@ -3,8 +3,10 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { type HeaderSink, startHeaderSink } from '@hoptrace/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { forwardProxyOf, isPortKnown } from './call-target.js';
 import {
   clientRequestUrl,
+  type DialOptions,
   hasClientRequestCreatedChannel,
   hookClientRequests,
 } from './node-http-hook.js';
@@ -16,7 +18,7 @@ const usesChannel = hasClientRequestCreatedChannel();
 let sink: HeaderSink;
 const unhooks: Array<() => void> = [];
 
-function hook(listener: (request: ClientRequest) => void): () => void {
+function hook(listener: (request: ClientRequest, options?: DialOptions) => void): () => void {
   const unhook = hookClientRequests(listener);
   unhooks.push(unhook);
   return unhook;
@@ -182,11 +184,67 @@ describe('clientRequestUrl', () => {
       path: '/virtual',
       headers: { host: 'api.example.com:9999' },
     });
-    expect(clientRequestUrl(outgoing)?.href).toBe('http://127.0.0.1/virtual');
+    const url = clientRequestUrl(outgoing);
+    expect(url?.hostname).toBe('127.0.0.1');
+    expect(url?.pathname).toBe('/virtual');
+    // The port dialled where Node tells it (≥ 24), else unknown: never the Host header's 9999.
+    expect(url?.port === '8080' || (url !== undefined && !isPortKnown(url))).toBe(true);
   });
 
-  it('gives the origin alone for an absolute-form path (a request to a forward proxy)', () => {
+  it('never lets the path name the host: //host/x and /@host stay paths of the host dialled', () => {
+    const doubled = built({ host: '127.0.0.1', port: 8080, path: '//allowed.internal/x?q=//y' });
+    expect(clientRequestUrl(doubled)?.href).toBe('http://127.0.0.1:8080//allowed.internal/x?q=//y');
+    const at = built({ host: '127.0.0.1', port: 8080, path: '/@allowed.internal/x' });
+    expect(clientRequestUrl(at)?.host).toBe('127.0.0.1:8080');
+  });
+
+  it('gives the target of an absolute-form path, with the host dialled as its forward proxy', () => {
     const outgoing = built({ host: 'proxy.local', port: 3128, path: 'http://target.example/x' });
-    expect(clientRequestUrl(outgoing)?.href).toBe('http://proxy.local:3128/');
+    const url = clientRequestUrl(outgoing);
+    expect(url?.href).toBe('http://target.example/x');
+    expect(url === undefined ? undefined : forwardProxyOf(url)?.href).toBe(
+      'http://proxy.local:3128/',
+    );
+  });
+
+  it('judges a CONNECT request by the proxy it goes to, not by the authority it names', () => {
+    const outgoing = built({
+      host: '127.0.0.1',
+      port: 3128,
+      method: 'CONNECT',
+      path: 'a.test:443',
+    });
+    const url = clientRequestUrl(outgoing);
+    expect(url?.href).toBe('http://127.0.0.1:3128/');
+    expect(url === undefined ? undefined : forwardProxyOf(url)).toBeUndefined();
+  });
+
+  it('takes the port from the agent options when the hook has them, whatever the Host header says', () => {
+    const outgoing = built({
+      host: '127.0.0.1',
+      port: 8080,
+      path: '/',
+      headers: { host: '127.0.0.1:9999' },
+    });
+    expect(clientRequestUrl(outgoing, { port: 8080 })?.host).toBe('127.0.0.1:8080');
+  });
+
+  it('with setHost: false, knows the port from the options or Node, else calls it unknown', () => {
+    const outgoing = built({ host: '127.0.0.1', port: 8080, path: '/', setHost: false });
+    expect(clientRequestUrl(outgoing, { port: 8080 })?.host).toBe('127.0.0.1:8080');
+    const url = clientRequestUrl(outgoing);
+    // Node ≥ 24 keeps the authority it built; older Node leaves nothing to read the port from.
+    if (url?.port === '8080') expect(isPortKnown(url)).toBe(true);
+    else expect(url === undefined ? true : isPortKnown(url)).toBe(false);
+  });
+
+  it('hands the listener the options with the port on the addRequest path', async () => {
+    const seen: unknown[] = [];
+    hook((_request, options) => {
+      seen.push(options?.port);
+    });
+    const outgoing = request({ host: '127.0.0.1', port: sink.port, path: '/options' });
+    await settle(outgoing);
+    expect(seen).toEqual([usesChannel ? undefined : sink.port]);
   });
 });

@@ -1,5 +1,6 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { Agent, type ClientRequest } from 'node:http';
+import { callTargetUrl } from './call-target.js';
 
 /**
  * The diagnostics channel Node publishes inside the `ClientRequest` constructor, before the
@@ -41,6 +42,9 @@ export function hasClientRequestCreatedChannel(
  *   the original, is not. The original is put back on unhook if the wrapper is still the one
  *   installed; otherwise (someone wrapped it after us) the wrapper stays but does nothing.
  *
+ * On older Node the listener also gets the options the request hands its agent, which name the
+ * port dialled (see {@link DialOptions}); the channel gives the request alone.
+ *
  * A `listener` that throws never breaks the request: errors are swallowed.
  *
  * Follows Node's `diagnostics_channel` "HTTP" built-in channels.
@@ -52,15 +56,34 @@ export function hasClientRequestCreatedChannel(
  * unhook();
  * ```
  */
-export function hookClientRequests(listener: (request: ClientRequest) => void): () => void {
-  const notify = (request: unknown): void => {
+export function hookClientRequests(
+  listener: (request: ClientRequest, options?: DialOptions) => void,
+): () => void {
+  const notify = (request: unknown, options?: unknown): void => {
     try {
-      if (isClientRequest(request)) listener(request);
+      if (isClientRequest(request)) listener(request, dialOptions(options));
     } catch {
       // A hook must never break the caller's request.
     }
   };
   return hasClientRequestCreatedChannel() ? subscribeCreated(notify) : wrapAddRequest(notify);
+}
+
+/**
+ * What a `ClientRequest` hands its agent's `addRequest` (Node's `http.request` options, with the
+ * defaults Node filled in), of which the URL of the call reads the port dialled.
+ *
+ * @example
+ * ```ts
+ * hookClientRequests((request, options) => console.log(options?.port)); // 8080 on Node 20
+ * ```
+ */
+export interface DialOptions {
+  readonly port?: string | number | null | undefined;
+}
+
+function dialOptions(options: unknown): DialOptions | undefined {
+  return typeof options === 'object' && options !== null ? (options as DialOptions) : undefined;
 }
 
 function isClientRequest(request: unknown): request is ClientRequest {
@@ -86,12 +109,12 @@ function subscribeCreated(notify: (request: unknown) => void): () => void {
 
 type AddRequest = (this: Agent, request: ClientRequest, ...rest: unknown[]) => void;
 
-function wrapAddRequest(notify: (request: unknown) => void): () => void {
+function wrapAddRequest(notify: (request: unknown, options?: unknown) => void): () => void {
   const prototype = Agent.prototype as unknown as { addRequest: AddRequest };
   const original = prototype.addRequest;
   let active = true;
   const wrapper: AddRequest = function addRequest(this: Agent, request, ...rest) {
-    if (active) notify(request);
+    if (active) notify(request, rest[0]);
     return original.call(this, request, ...rest);
   };
   prototype.addRequest = wrapper;
@@ -102,39 +125,92 @@ function wrapAddRequest(notify: (request: unknown) => void): () => void {
 }
 
 /**
- * The URL a `ClientRequest` goes to, for the host policy: its protocol, the host it dials, the
- * port from its `Host` header when that header names the same host (else the protocol's default),
- * and its path. `undefined` when it cannot be told.
+ * The URL a `ClientRequest` goes to, for the host policy (see `callTargetUrl`): its protocol, the
+ * host it dials (`request.host`), the port it dials, and its path, set on that origin so a path
+ * such as `//other.host/x` never changes the host. An absolute-form path (a request to a forward
+ * proxy) gives the target, with the host dialled as its proxy. The `Host` header never names the
+ * host, whatever it says.
+ *
+ * The port, first found of: `options.port` (from the agent's `addRequest`, on Node < 22.12); the
+ * authority Node ≥ 24 keeps from the options; the `Host` header's when that header names the host
+ * dialled (Node writes it from the options unless `setHost: false` or the caller set one);
+ * otherwise unknown, which matches no `propagateTo` entry with a port. `undefined` when the
+ * request cannot be judged.
  *
  * @example
  * ```ts
  * clientRequestUrl(http.request('http://127.0.0.1:8080/a'))?.href; // 'http://127.0.0.1:8080/a'
+ * clientRequestUrl(http.request({ host: '127.0.0.1', path: '//a.internal/x' }))?.host; // '127.0.0.1'
  * ```
  */
-export function clientRequestUrl(request: ClientRequest): URL | undefined {
+export function clientRequestUrl(request: ClientRequest, options?: DialOptions): URL | undefined {
   try {
     const { protocol, host, path } = request;
     if (typeof protocol !== 'string' || typeof host !== 'string' || host === '') return undefined;
-    const hostname = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-    const url = new URL(`${protocol}//${hostname}`);
-    const port = portFromHostHeader(request.getHeader('host'), url.hostname);
-    if (port !== undefined) url.port = port;
-    // An absolute-form path (a request to a forward proxy) is not a path of this origin.
-    if (typeof path === 'string' && path.startsWith('/')) return new URL(path, url);
-    return url;
+    return callTargetUrl({
+      protocol,
+      hostname: host,
+      port: dialledPort(request, host, options),
+      path: typeof path === 'string' ? path : undefined,
+    });
   } catch {
     return undefined;
   }
 }
 
-function portFromHostHeader(
-  header: string | string[] | number | undefined,
-  hostname: string,
-): string | undefined {
-  if (typeof header !== 'string') return undefined;
+/** The port `request` dials, as a string; `''` for the protocol's default; `null` if unknown. */
+function dialledPort(
+  request: ClientRequest,
+  host: string,
+  options: DialOptions | undefined,
+): string | null {
+  const given = options?.port;
+  if ((typeof given === 'number' || typeof given === 'string') && given !== '') {
+    return String(given);
+  }
+  const hostname = bracketed(host);
+  const authority = portOf(nodeAuthority(request), hostname);
+  if (authority !== undefined) return authority;
+  return portOf(request.getHeader('host'), hostname) ?? null;
+}
+
+function bracketed(host: string): string {
   try {
-    const parsed = new URL(`http://${header}`);
-    return parsed.hostname === hostname && parsed.port !== '' ? parsed.port : undefined;
+    const name = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+    return new URL(`http://${name}`).hostname;
+  } catch {
+    return host;
+  }
+}
+
+/**
+ * The `host[:port]` Node ≥ 24 builds from the options and keeps on the request under an internal
+ * symbol (`kAuthority`, for its perf entries). Internal, hence read only when it is a string and
+ * only trusted when it names the host dialled (see `portOf`).
+ */
+function nodeAuthority(request: ClientRequest): unknown {
+  const symbol = Object.getOwnPropertySymbols(request).find(
+    (candidate) => candidate.description === 'kAuthority',
+  );
+  return symbol === undefined ? undefined : (request as unknown as Record<symbol, unknown>)[symbol];
+}
+
+/**
+ * The port of a `host[:port]` value when it names `hostname` (`''` when it names no port: the
+ * protocol's default); `undefined` when it names another host or does not parse: a `Host` header
+ * for a virtual host says nothing of the port dialled.
+ */
+function portOf(value: unknown, hostname: string): string | undefined {
+  if (typeof value !== 'string' || value === '') return undefined;
+  try {
+    const parsed = new URL(`http://${value}`);
+    if (parsed.hostname !== hostname || parsed.username !== '' || parsed.pathname !== '/') {
+      return undefined;
+    }
+    // `new URL` drops port 80 as http's default; the value's own text tells whether it named one.
+    const colon = value.lastIndexOf(':');
+    const named = colon > value.lastIndexOf(']') ? value.slice(colon + 1) : '';
+    return named;
   } catch {
     return undefined;
   }

@@ -1,5 +1,6 @@
 import { HoptraceOptionsError } from '@hoptrace/core';
 import { describe, expect, it } from 'vitest';
+import { callTargetUrl } from './call-target.js';
 import { hostPolicy, type PropagateTo } from './propagate-to.js';
 
 function allowed(propagateTo: PropagateTo, url: string): boolean | undefined {
@@ -29,6 +30,18 @@ describe('hostPolicy', () => {
     ['[::1]', 'http://[::1]:3000/', true],
     ['127.0.0.1', 'http://127.0.0.1:3000/', true],
     ['localhost', 'http://127.0.0.1:3000/', false],
+    ['127.0.0.1', 'http://localhost:3000/', false],
+    ['[::1]:3000', 'http://[::1]:3000/', true],
+    ['[::1]:3000', 'http://[::1]:3001/', false],
+    ['0:0::1', 'http://[::1]/', true],
+    ['münchen.de', 'http://xn--mnchen-3ya.de/', true],
+    ['MÜNCHEN.de', 'http://münchen.de/', true],
+    ['xn--mnchen-3ya.de', 'http://münchen.de/', true],
+    ['*.münchen.de', 'http://rathaus.münchen.de/', true],
+    ['*.svc:8080', 'http://a.svc:8080/', true],
+    ['*.svc:8080', 'http://a.svc/', false],
+    ['api.internal.', 'http://api.internal/', true],
+    ['127.1', 'http://127.0.0.1/', true],
   ])('%s on %s → %s', (pattern, url, expected) => {
     expect(allowed(pattern, url)).toBe(expected);
   });
@@ -67,5 +80,53 @@ describe('hostPolicy', () => {
   ])('throws HoptraceOptionsError naming propagateTo for %s', (_label, value) => {
     expect(() => hostPolicy(value as PropagateTo)).toThrow(HoptraceOptionsError);
     expect(() => hostPolicy(value as PropagateTo)).toThrow(/"propagateTo"/);
+  });
+
+  it.each([
+    ['*.', /no domain after/],
+    ['*.*.svc', /misplaces/],
+    ['api.*.svc', /misplaces/],
+    ['http://api.internal', /is a URL/],
+    ['api.internal/x', /not a host/],
+    ['user@api.internal', /not a host/],
+    ['host:99999', /port/],
+    ['host:0', /port/],
+    ['host:', /port/],
+    ['host:8a', /port/],
+    ['a b', /not a host/],
+    ['a..b', /empty label/],
+    ['.a', /empty label/],
+    ['a!b', /characters/],
+    ['[::1', /bracket/],
+    ['[::1]x', /after its IPv6/],
+    ['*.[::1]', /wildcard before an IPv6/],
+    ['[nope]', /not a valid/],
+  ])('refuses %s, naming the entry', (entry, why) => {
+    expect(() => hostPolicy([entry])).toThrow(HoptraceOptionsError);
+    expect(() => hostPolicy([entry])).toThrow(why);
+    expect(() => hostPolicy([entry])).toThrow(JSON.stringify(entry));
+  });
+
+  it('judges the forward proxy of a URL built from an absolute-form request, too', () => {
+    const viaProxy = callTargetUrl({
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      port: 3128,
+      path: 'http://api.internal/x',
+    });
+    if (viaProxy === undefined) throw new Error('no URL');
+    expect(hostPolicy(['api.internal'])?.(viaProxy)).toBe(false);
+    expect(hostPolicy(['127.0.0.1'])?.(viaProxy)).toBe(false);
+    expect(hostPolicy(['api.internal', '127.0.0.1:3128'])?.(viaProxy)).toBe(true);
+    const asked: string[] = [];
+    hostPolicy((url) => asked.push(url.host) > 0)?.(viaProxy);
+    expect(asked).toEqual(['api.internal', '127.0.0.1:3128']);
+  });
+
+  it('matches no entry with a port when the client could not tell the port', () => {
+    const url = callTargetUrl({ protocol: 'http', hostname: '127.0.0.1', port: null, path: '/' });
+    if (url === undefined) throw new Error('no URL');
+    expect(hostPolicy(['127.0.0.1'])?.(url)).toBe(true);
+    expect(hostPolicy(['127.0.0.1:80'])?.(url)).toBe(false);
   });
 });

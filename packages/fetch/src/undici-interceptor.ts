@@ -2,13 +2,14 @@
 
 import type { TraceContext } from '@hoptrace/core';
 import type { Dispatcher } from 'undici';
+import { dispatchTargetUrl } from './call-target.js';
 import {
   type ClientCall,
   recordFailure,
   recordResponse,
   startClientCall,
 } from './client-observation.js';
-import { createOutbound, type OutboundOptions, parseUrl } from './outbound.js';
+import { createOutbound, type OutboundOptions } from './outbound.js';
 import { settleBesideTracer, singleValuedHeaders } from './tracer-hook.js';
 
 /** The headers of a dispatch, copied into a form core's `injectHeaders` writes into. */
@@ -38,15 +39,12 @@ function copyHeaders(headers: Dispatcher.DispatchOptions['headers']): HeadersCop
 }
 
 /**
- * The URL of a dispatch, for `propagateTo`: its origin, plus its path when that reads as one
- * (appended, never resolved, so a path like `//other.host/` cannot change the host).
+ * The URL of a dispatch, for `propagateTo` (see `dispatchTargetUrl`): its origin, with its path
+ * set on it so a path like `//other.host/` cannot change the host; an absolute-form path (a
+ * dispatch to a forward proxy's origin) is the target, and the origin its proxy.
  */
 function dispatchUrl(options: Dispatcher.DispatchOptions): URL | undefined {
-  const { origin, path } = options;
-  if (origin === undefined) return undefined;
-  const base = parseUrl(origin);
-  if (base === undefined || typeof path !== 'string' || !path.startsWith('/')) return base;
-  return parseUrl(`${base.origin}${path}`) ?? base;
+  return dispatchTargetUrl(options.origin, options.path);
 }
 
 type Handler = Dispatcher.DispatchHandler;

@@ -1,11 +1,12 @@
 import { describeValue, HoptraceOptionsError, type TraceContext } from '@hoptrace/core';
+import { absoluteTargetUrl } from './call-target.js';
 import {
   type ClientCall,
   recordFailure,
   recordResponse,
   startClientCall,
 } from './client-observation.js';
-import { createOutbound, type OutboundOptions, parseUrl } from './outbound.js';
+import { createOutbound, type OutboundOptions } from './outbound.js';
 import { settleBesideTracer, singleValuedHeaders } from './tracer-hook.js';
 
 /**
@@ -45,13 +46,18 @@ function isRequestLike(input: unknown): input is RequestLike {
   );
 }
 
-/** The URL a fetch input targets, or `undefined` when it cannot be told. */
+/**
+ * The URL a fetch input targets, for `propagateTo` (see `absoluteTargetUrl`): fetch connects to
+ * the host of its absolute URL, or tunnels to it through a `ProxyAgent`, which reaches that host
+ * alone. A `ProxyAgent` forwarding without a tunnel is below what this wrapper sees (the README
+ * says so; `instrumentOutbound` judges it). `undefined` when it cannot be told.
+ */
 function urlOf(input: unknown): URL | undefined {
-  if (typeof input === 'string' || input instanceof URL) return parseUrl(input);
-  if (isRequestLike(input)) return parseUrl(input.url);
+  if (typeof input === 'string' || input instanceof URL) return absoluteTargetUrl(input);
+  if (isRequestLike(input)) return absoluteTargetUrl(input.url);
   // A URL from another realm or polyfill, which fetch stringifies too.
   const href: unknown = (input as { href?: unknown } | null | undefined)?.href;
-  return typeof href === 'string' ? parseUrl(href) : undefined;
+  return typeof href === 'string' ? absoluteTargetUrl(href) : undefined;
 }
 
 /** The method a fetch call uses: `init.method`, else the Request input's, else `GET`. */
