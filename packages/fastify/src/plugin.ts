@@ -83,7 +83,8 @@ function hoptracePlugin(
     // Before the copy that sets Fastify's register options aside: it would make `42` or `[]`
     // `{}` and a string its characters. (Fastify itself turns `null` into `{}`.)
     checkOptions(pluginOptions);
-    install(fastify, hoptraceOptionsOf((pluginOptions ?? {}) as Record<string, unknown>));
+    const options = hoptraceOptionsOf((pluginOptions ?? {}) as Record<string, unknown>);
+    if (!installedAlready(fastify, options)) install(fastify, options);
   } catch (error) {
     done(error as Error);
     return;
@@ -91,8 +92,28 @@ function hoptracePlugin(
   done();
 }
 
+/** The options the plugin was installed with, on the instance it decorated. */
+const INSTALLED_OPTIONS = Symbol('hoptrace.installedOptions');
+
+/**
+ * A second registration (the app and a plugin that both register hoptrace, or one repeated in an
+ * encapsulated context, which sees the first one's decorators and hooks) adds nothing: the
+ * requests are already served. Given other options, it is refused, since one of the two would be
+ * silently ignored.
+ */
+function installedAlready(fastify: FastifyInstance, options: HoptraceOptions): boolean {
+  if (!fastify.hasDecorator(INSTALLED_OPTIONS)) return false;
+  const installed = (fastify as unknown as Record<symbol, HoptraceOptions>)[INSTALLED_OPTIONS];
+  if (installed !== undefined && sameOptions(installed, options)) return true;
+  throw new HoptraceOptionsError(
+    'options',
+    'differ from those of the hoptrace plugin already registered on this app: register it once, or give every registration the same options',
+  );
+}
+
 function install(fastify: FastifyInstance, options: HoptraceOptions): void {
   const engine = createHoptrace(options);
+  fastify.decorate(INSTALLED_OPTIONS, options);
   const boundByGenReqId = checkServerOptions(fastify, options);
   const headerName = engine.options.requestIdHeader;
   let hijackKept = false;
@@ -161,7 +182,8 @@ function install(fastify: FastifyInstance, options: HoptraceOptions): void {
  *   `data`/`end`, `finish`) to it. `getContext()` returns this request's context there.
  *
  * Register it first, before the plugins and hooks that should see the context: Fastify runs
- * hooks in the order they were added. Register it once (a second registration is refused).
+ * hooks in the order they were added. A second registration with the same options does nothing;
+ * one with other options is refused (`HoptraceOptionsError`).
  *
  * Options are core's {@link HoptraceOptions}, validated when the plugin is registered (a bad one,
  * options that are not a plain object, or an unknown key at any depth, makes `register` reject
