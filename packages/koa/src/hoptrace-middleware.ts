@@ -2,6 +2,7 @@ import {
   createHoptrace,
   type HoptraceOptions,
   openServerRequest,
+  requestContextSlot,
   runServerRequest,
 } from '@hoptrace/core';
 import type { Middleware } from 'koa';
@@ -55,6 +56,9 @@ export function hoptrace(options: HoptraceOptions = {}): Middleware<HoptraceStat
   // Not an async function: it returns the rest of the app's promise as it is, which spares Koa a
   // promise and an await per request (Koa's compose turns a synchronous throw into a rejection).
   return function hoptraceMiddleware(ctx, next) {
+    // Used twice (an app and a mounted sub-app, or a router that adds its own): the request keeps
+    // the context it has, so it never gets a second ID, as with Express.
+    if (requestContextSlot(ctx.req) !== undefined) return next();
     const slot = openServerRequest(engine, ctx.req, ctx.res, koaRoute, ctx);
     exposeContext(ctx, slot, headerName);
     keepRequestIdOnErrors(ctx, slot, headerName);

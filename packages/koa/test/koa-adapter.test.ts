@@ -9,7 +9,7 @@ import {
 } from '@hoptrace/test-utils';
 import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { HoptraceOptionsError, hoptrace } from '../src/index.js';
+import { getContext, HoptraceOptionsError, hoptrace } from '../src/index.js';
 import {
   CONTINUATIONS,
   FRESH_UUID,
@@ -275,5 +275,32 @@ describe('app.use(hoptrace) without the parentheses', () => {
     await new Promise((resolve) => server.close(resolve));
     expect(response.status).toBe(500);
     expect(errors[0]).toMatch(/the middleware itself was passed; call hoptrace\(\) to make it/);
+  });
+});
+
+describe('hoptrace() used twice', () => {
+  it('keeps the first context: one request ID, one record, the same context inside', async () => {
+    const records: { requestId: string }[] = [];
+    const observe = (record: { requestId: string }) => {
+      records.push(record);
+    };
+    const app = new Koa();
+    app.use(hoptrace({ observe }));
+    app.use(hoptrace({ observe, mode: 'child' }));
+    app.use((ctx) => {
+      ctx.body = { state: ctx.state.requestId, context: getContext().requestId };
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/`);
+      const id = response.headers.get('x-request-id');
+      expect(await response.json()).toEqual({ state: id, context: id });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(records.map((record) => record.requestId)).toEqual([id]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
