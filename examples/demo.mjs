@@ -6,40 +6,12 @@
 import { connect } from 'node:net';
 import { brokenHops } from '@hoptrace-example/kit/hop-tree.mjs';
 import { runTraceCommand } from 'hoptrace';
+import { samples } from './kit/samples.mjs';
 import { startTopology } from './kit/topology.mjs';
 
 /** The demo gives up (and stops everything) after this long. */
 const DEADLINE_MS = 45_000;
 const REQUEST_TIMEOUT_MS = 10_000;
-
-const samples = [
-  { title: 'no headers: the gateway, the edge, starts the request ID and the trace', headers: {} },
-  {
-    title: 'Envoy: x-request-id + B3 multi',
-    headers: {
-      'x-request-id': '9c3e2bd6-7f2a-4d4c-8b1e-3f5a6c7d8e9f',
-      'x-b3-traceid': '80f198ee56343ba864fe8b2a57d3eff7',
-      'x-b3-spanid': 'e457b5a2e4d86bd1',
-      'x-b3-parentspanid': '05e3ac9a4f6e3b90',
-      'x-b3-sampled': '1',
-    },
-  },
-  {
-    title: 'B3 single, 64-bit trace ID, sampled',
-    headers: { b3: '463ac35c9f6413ad-a2fb4a1d1a96d312-1' },
-  },
-  {
-    title: 'W3C traceparent + tracestate',
-    headers: {
-      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
-      tracestate: 'congo=t61rcWkgMzE,rojo=00f067aa0ba902b7',
-    },
-  },
-  {
-    title: 'hostile x-request-id: markup and an encoded CRLF (a raw one cannot even be sent)',
-    headers: { 'x-request-id': '<script>alert(1)</script>%0d%0a{"msg":"forged"}' },
-  },
-];
 
 /** The route each service answers in the topology; pricing answers /price to orders, else /cost. */
 const ROUTES = { gateway: '/checkout', orders: '/orders', inventory: '/stock', legacy: '/quote' };

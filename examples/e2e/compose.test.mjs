@@ -1,5 +1,6 @@
-// docker-compose.yml cannot be run here (no Docker engine), so it is validated: docker-compose
-// must accept it, and every Dockerfile, build context and mounted config it names must exist.
+// docker-compose.yml validated on every test run, in a second: docker-compose must accept it, and
+// every Dockerfile, build context and mounted config it names must exist. compose-up.test.mjs
+// brings it up for real (minutes; .ci/run runs it once per run).
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
