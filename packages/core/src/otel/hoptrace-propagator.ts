@@ -22,7 +22,7 @@ import { baggageFromHeader, outboundBaggage, rememberExtractedBaggage } from './
 import { bridgeOpenTelemetry, spanIdentity } from './bridge.js';
 import { HOPTRACE_CONTEXT_KEY, hoptraceContextOf } from './context-key.js';
 import { B3_DEBUG_FLAG_KEY, isB3Debug, isTracingSuppressed } from './otel-keys.js';
-import { FORMAT_HEADERS, headerNamesOf, readCarrier } from './read-carrier.js';
+import { BAGGAGE_HEADER, FORMAT_HEADERS, headerNamesOf, readCarrier } from './read-carrier.js';
 
 /**
  * Every header `inject` may write (and `extract` reads), in a stable order: the request ID
@@ -271,12 +271,12 @@ export class HoptracePropagator implements TextMapPropagator<unknown> {
       for (let index = 0; index + 1 < pairs.length; index += 2) {
         const name = pairs[index] as string;
         // The engine forwards the incoming baggage; which baggage goes is decided below.
-        if (writesBaggage && name === 'baggage') continue;
+        if (writesBaggage && name === BAGGAGE_HEADER) continue;
         setter.set(carrier, name, pairs[index + 1] as string);
       }
       if (!writesBaggage) return;
       const baggage = outboundBaggage(context, hoptraceContext);
-      if (baggage !== undefined) setter.set(carrier, 'baggage', baggage);
+      if (baggage !== undefined) setter.set(carrier, BAGGAGE_HEADER, baggage);
     } catch {
       // A setter that throws leaves the carrier as far as it got: the call must still go out.
     }

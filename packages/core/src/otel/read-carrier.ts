@@ -4,6 +4,19 @@ import type { HeaderRecord } from '../header-carrier.js';
 import type { HeaderFormat, ResolvedOptions } from '../options.js';
 
 /**
+ * The W3C Baggage header, which `HoptracePropagator.inject` writes itself (from the context's
+ * OpenTelemetry `Baggage`) rather than as the engine forwards it.
+ *
+ * Spec: W3C Baggage, "Header Name".
+ *
+ * @example
+ * ```ts
+ * setter.set(carrier, BAGGAGE_HEADER, 'userId=alice');
+ * ```
+ */
+export const BAGGAGE_HEADER = 'baggage';
+
+/**
  * The headers of each format, in the order OpenTelemetry's own propagators list them in
  * `fields()` (`B3SinglePropagator`: `b3`; `B3MultiPropagator`: trace ID, span ID, flags, sampled,
  * parent span ID; `W3CTraceContextPropagator`: `traceparent`, `tracestate`;
@@ -29,7 +42,7 @@ export const FORMAT_HEADERS: Readonly<Record<HeaderFormat, readonly string[]>> =
   ]),
   traceparent: Object.freeze(['traceparent', 'tracestate']),
   'x-ot-span-context': Object.freeze(['x-ot-span-context']),
-  baggage: Object.freeze(['baggage']),
+  baggage: Object.freeze([BAGGAGE_HEADER]),
 });
 
 /**
