@@ -25,6 +25,11 @@ export interface ActiveSpan {
   readonly sampled: boolean;
   /** The span's W3C `tracestate`, serialized, or `undefined`. */
   readonly tracestate: string | undefined;
+  /**
+   * The tracer marked the span B3 debug (OpenTelemetry's `B3_DEBUG_FLAG_KEY`): B3 writes debug
+   * (`d`, `X-B3-Flags: 1`) whatever the request's own sampling. Default `false`.
+   */
+  readonly debug?: boolean;
 }
 
 /** A function that reports the active local span, or `undefined` when there is none. */
@@ -138,5 +143,6 @@ export function checkedSpan(span: ActiveSpan | undefined): ActiveSpan | undefine
       ? tracestate
       : undefined;
   if (validTracestate === tracestate && typeof sampled === 'boolean') return span;
-  return { traceId, spanId, sampled: sampled === true, tracestate: validTracestate };
+  const debug = span.debug === true;
+  return { traceId, spanId, sampled: sampled === true, tracestate: validTracestate, debug };
 }

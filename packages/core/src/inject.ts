@@ -81,16 +81,13 @@ function outboundPairs(context: TraceContext, options: ResolvedOptions): Pairs {
  * replaces the request's own identity in every enabled format, as is: no child span is minted and
  * no B3 parent is written, because the tracer reports that span and knows its parent. Without
  * `span`, the request's identity per `mode`. Without `context`, only `span` (no request ID).
- * `spanDebug`: the tracer marked the span B3 debug (OpenTelemetry's `B3_DEBUG_FLAG_KEY`), so B3
- * writes debug (`d`, `X-B3-Flags: 1`) whatever the request's own sampling. Default `false`.
  */
 export function outboundPairsWith(
   context: TraceContext | undefined,
   options: ResolvedOptions,
   span: ActiveSpan | undefined,
-  spanDebug = false,
 ): Pairs {
-  return withoutUnsafeValues(candidatePairs(context, options, span, spanDebug));
+  return withoutUnsafeValues(candidatePairs(context, options, span));
 }
 
 /**
@@ -116,11 +113,10 @@ function candidatePairs(
   context: TraceContext | undefined,
   options: ResolvedOptions,
   span: ActiveSpan | undefined,
-  spanDebug: boolean,
 ): Pairs {
   if (context === undefined) {
     const pairs: Pairs = [];
-    if (span !== undefined) writeSpan(pairs, span, undefined, options, spanDebug);
+    if (span !== undefined) writeSpan(pairs, span, undefined, options);
     return pairs;
   }
   const correlationHeader = options.correlationIdHeader;
@@ -152,7 +148,7 @@ function candidatePairs(
   const diagnostic = diagnosticHopOf(context);
   if (diagnostic !== undefined) pairs.push(DIAGNOSTICS_HEADER, diagnostic.token);
   if (span !== undefined) {
-    writeSpan(pairs, span, context, options, spanDebug);
+    writeSpan(pairs, span, context, options);
   } else if (writesIdentity && traceId !== undefined && spanId !== undefined) {
     const child = options.mode === 'child';
     writeIdentity(
@@ -173,18 +169,17 @@ function candidatePairs(
 /**
  * Writes a tracer's span. A trace that arrived as 64-bit B3 keeps its 16-hex form in B3 (the
  * tracer holds it zero-padded to 32, W3C Trace Context §3.2.2.3), and B3 debug stays on while
- * the span is sampled (B3 README: debug is sticky downstream). `spanDebug` (the tracer's own
- * debug mark) is debug in any case, and so sampled in every format: B3 debug implies accept.
+ * the span is sampled (B3 README: debug is sticky downstream). A span the tracer marked debug
+ * (`span.debug`) is debug in any case, and so sampled in every format: B3 debug implies accept.
  */
 function writeSpan(
   pairs: Pairs,
   span: ActiveSpan,
   context: TraceContext | undefined,
   options: ResolvedOptions,
-  spanDebug: boolean,
 ): void {
   const sameTrace = context?.traceId !== undefined && sameTraceId(span.traceId, context.traceId);
-  const debug = spanDebug || (span.sampled && sameTrace && context?.debug === true);
+  const debug = span.debug === true || (span.sampled && sameTrace && context?.debug === true);
   writeIdentity(
     pairs,
     {

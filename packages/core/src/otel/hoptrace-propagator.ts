@@ -264,8 +264,7 @@ export class HoptracePropagator implements TextMapPropagator<unknown> {
       const pairs = outboundPairsWith(
         engineContext(hoptraceContext),
         options,
-        span,
-        span !== undefined && isB3Debug(context),
+        span !== undefined && isB3Debug(context) ? { ...span, debug: true } : span,
       );
       const writesBaggage = options.formats.has('baggage');
       for (let index = 0; index + 1 < pairs.length; index += 2) {
