@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { chainLogs } from '../test/chain-records.js';
 import { clientLine, linesOf, pinoLine, serverLine, T0 } from '../test/records.js';
 import { buildTopology } from './build-topology.js';
 import { peerName } from './peer-name.js';
@@ -159,6 +160,22 @@ describe('buildTopology', () => {
       readLineBatches(bytes(text.slice(0, middle), text.slice(middle))),
     );
     expect(edge(topology, 'gateway', 'orders-1')).toMatchObject({ calls: 2 });
+  });
+});
+
+describe('buildTopology in forward mode', () => {
+  it('joins eight sequential requests on one host, each in one millisecond, with no self-edge', async () => {
+    const logs = chainLogs(8, 'forward');
+    for (const order of [
+      [logs.gateway, logs.orders, logs.inventory],
+      [logs.inventory, logs.orders, logs.gateway],
+    ]) {
+      const topology = await buildTopology(order.map(linesOf), { mode: 'forward' });
+      expect(
+        topology.edges.map((found) => `${found.from}→${peerName(found.to)} ×${found.calls}`),
+      ).toEqual(['gateway→orders ×8', 'orders→inventory ×8']);
+      expect(topology.serversWithoutClient).toEqual([{ service: 'gateway', requests: 8 }]);
+    }
   });
 });
 

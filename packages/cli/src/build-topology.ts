@@ -3,6 +3,7 @@ import type { InputLine } from './input-line.js';
 import type { JoinMode } from './join-mode.js';
 import { DEFAULT_JOIN_WINDOW_MS, JoinState } from './join-state.js';
 import { LineCounts } from './line-counts.js';
+import type { Observation } from './observation.js';
 import { DEFAULT_MAX_LINE_BYTES } from './read-lines.js';
 import { RecordCursor } from './record-cursor.js';
 import type { ServerWithoutClient, Topology } from './topology.js';
@@ -39,6 +40,16 @@ export interface TopologyOptions {
   readonly maxLineBytes?: number;
   /** Cap on distinct edges (and services without client); default 10 000. */
   readonly maxEdges?: number;
+}
+
+/**
+ * Merge order: by `start`; in a tie (`start` is whole milliseconds) a client record before a
+ * server record, so in `forward` mode a call is waiting when the request it made arrives, and
+ * the callee is not first offered to a caller further up that started in the same millisecond.
+ */
+function comesFirst(record: Observation, than: Observation): boolean {
+  if (record.start !== than.start) return record.start < than.start;
+  return record.side === 'client' && than.side === 'server';
 }
 
 /**
@@ -114,7 +125,7 @@ export async function buildTopology(
         const head = cursor.head;
         if (
           head !== undefined &&
-          (earliest?.head === undefined || head.start < earliest.head.start)
+          (earliest?.head === undefined || comesFirst(head, earliest.head))
         ) {
           earliest = cursor;
         }

@@ -128,6 +128,65 @@ describe('JoinState', () => {
     expect(result.pairs).toEqual(['caller→early f']);
   });
 
+  it('in forward mode, never pairs a service with its own server record started the same millisecond', () => {
+    // One chain on one host, every record in the same millisecond, fed in the order one shared
+    // log gets them (each record is written when its call ends): inventory, orders, gateway.
+    const result = run(
+      [
+        server({ service: 'inventory', requestId: 'f', start: T0, durationMs: 0.4 }),
+        client({ service: 'orders', requestId: 'f', start: T0, durationMs: 1.2 }),
+        server({ service: 'orders', requestId: 'f', start: T0, durationMs: 1.6 }),
+        client({ service: 'gateway', requestId: 'f', start: T0, durationMs: 2.4 }),
+        server({ service: 'gateway', requestId: 'f', start: T0, durationMs: 2.9 }),
+      ],
+      'forward',
+    );
+    expect(result.pairs).toEqual(['orders→inventory f', 'gateway→orders f']);
+    expect(result.serversAlone).toEqual(['gateway f']);
+  });
+
+  it('in forward mode, a tied caller further up is not taken for the callee', () => {
+    // Clients first (the merge order on a tie): gateway's own request, which also started in
+    // that millisecond, arrives while orders' call waits, and must not be taken for its callee.
+    const result = run(
+      [
+        client({ service: 'gateway', requestId: 'f', start: T0, durationMs: 2.4 }),
+        client({ service: 'orders', requestId: 'f', start: T0, durationMs: 1.2 }),
+        server({ service: 'gateway', requestId: 'f', start: T0, durationMs: 2.9 }),
+        server({ service: 'orders', requestId: 'f', start: T0, durationMs: 1.6 }),
+        server({ service: 'inventory', requestId: 'f', start: T0, durationMs: 0.4 }),
+      ],
+      'forward',
+    );
+    expect(result.pairs).toEqual(['gateway→orders f', 'orders→inventory f']);
+    expect(result.serversAlone).toEqual(['gateway f']);
+    expect(result.clientsAlone).toEqual([]);
+  });
+
+  it('in forward mode, pairs a real self-call: the same service, a request started later', () => {
+    const result = run(
+      [
+        server({ service: 'orders', requestId: 'f', start: T0, durationMs: 9 }),
+        client({ service: 'orders', requestId: 'f', start: T0 + 1, durationMs: 5 }),
+        server({ service: 'orders', requestId: 'f', start: T0 + 2, durationMs: 2 }),
+      ],
+      'forward',
+    );
+    expect(result.pairs).toEqual(['orders→orders f']);
+    expect(result.serversAlone).toEqual(['orders f']);
+  });
+
+  it('in per-call mode, the start times do not matter', () => {
+    const result = run(
+      [
+        server({ requestId: 'p', start: T0, durationMs: 9 }),
+        client({ requestId: 'p', start: T0 + 5 }),
+      ],
+      'per-call',
+    );
+    expect(result.pairs).toEqual(['gateway→orders-1 p']);
+  });
+
   it('keeps at most MAX_PENDING_PER_ID records under one ID', () => {
     const records = Array.from({ length: MAX_PENDING_PER_ID + 10 }, (_, index) =>
       client({ requestId: 'same', start: T0 + index }),

@@ -55,6 +55,24 @@ function take<T>(map: Map<string, T[]>, key: string, index: number): void {
 }
 
 /**
+ * Whether, with one ID for the whole chain (`forward`), `server` can be the request `client`
+ * made. Every record of a chain carries the same ID, so the records that must be ruled out are
+ * the caller's own (and its callers'): they started at or before the call did.
+ *
+ * - The callee started at or after the call: `start` is whole milliseconds, so "at" is a tie.
+ * - The same service answers its own call only when its request started strictly later: a tie
+ *   with the same service is the caller's own server record, never a self-call we can tell.
+ * - In a tie with another service, that service's request either lies inside the call (the
+ *   callee) or encloses it (a caller further up, which started in the same millisecond): the
+ *   callee cannot have taken longer than the call waited for it, the encloser always did.
+ */
+function mayBeCallee(client: ClientObservation, server: ServerObservation): boolean {
+  if (server.start > client.start) return true;
+  if (server.start < client.start) return false;
+  return server.service !== client.service && server.durationMs <= client.durationMs;
+}
+
+/**
  * The bounded join of client and server records on the request ID, fed in (roughly) `start`
  * order.
  *
@@ -152,8 +170,9 @@ export class JoinState {
     if (this.options.mode === 'per-call') return 0;
     let best = -1;
     for (let index = 0; index < list.length; index += 1) {
-      const start = list[index]?.start ?? Number.NaN;
-      if (start >= client.start && (best === -1 || start < (list[best]?.start ?? 0))) best = index;
+      const server = list[index];
+      if (server === undefined || !mayBeCallee(client, server)) continue;
+      if (best === -1 || server.start < (list[best]?.start ?? 0)) best = index;
     }
     return best;
   }
@@ -164,10 +183,9 @@ export class JoinState {
     // The mirror of serverFor: the latest call that started at or before this request did.
     let best = -1;
     for (let index = 0; index < list.length; index += 1) {
-      const start = list[index]?.client.start ?? Number.NaN;
-      if (start <= server.start && (best === -1 || start > (list[best]?.client.start ?? 0))) {
-        best = index;
-      }
+      const client = list[index]?.client;
+      if (client === undefined || !mayBeCallee(client, server)) continue;
+      if (best === -1 || client.start > (list[best]?.client.start ?? 0)) best = index;
     }
     return best;
   }
