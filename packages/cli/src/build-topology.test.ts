@@ -142,7 +142,7 @@ describe('buildTopology', () => {
     );
     const lines = durations.flatMap((durationMs, index) => [
       clientLine({ requestId: `p-${index}`, start: T0 + index, durationMs }),
-      serverLine({ requestId: `p-${index}`, start: T0 + index, durationMs: 1 }),
+      serverLine({ requestId: `p-${index}`, start: T0 + index, durationMs: 0.1 }),
     ]);
     const topology = await buildTopology(linesOf(lines));
     const sorted = [...durations].sort((left, right) => left - right);

@@ -1,8 +1,9 @@
 import { DEFAULT_MAX_EDGES, EdgeTable } from './edge-table.js';
 import type { InputLine } from './input-line.js';
-import type { JoinMode } from './join-mode.js';
+import { DEFAULT_JOIN_MODE, JOIN_MODES, type JoinMode } from './join-mode.js';
 import { DEFAULT_JOIN_WINDOW_MS, JoinState } from './join-state.js';
 import { LineCounts } from './line-counts.js';
+import { ModeEvidence } from './mode-evidence.js';
 import type { Observation } from './observation.js';
 import { DEFAULT_MAX_LINE_BYTES } from './read-lines.js';
 import { RecordCursor } from './record-cursor.js';
@@ -28,7 +29,10 @@ export type TopologyInput = AsyncIterable<InputLine | readonly InputLine[]>;
  * ```
  */
 export interface TopologyOptions {
-  /** How records pair; default `'per-call'`. See {@link JoinMode}. */
+  /**
+   * How records pair. Default: what the records show (see `ModeEvidence`), else `'forward'`,
+   * the services' default (`outboundRequestId`). See {@link JoinMode}.
+   */
   readonly mode?: JoinMode;
   /**
    * How long, in record time (`start`), a record waits for its partner before it is given up:
@@ -79,39 +83,15 @@ export async function buildTopology(
   inputs: TopologyInput | readonly TopologyInput[],
   options: TopologyOptions = {},
 ): Promise<Topology> {
-  const mode = options.mode ?? 'per-call';
   const joinWindowMs = options.joinWindowMs ?? DEFAULT_JOIN_WINDOW_MS;
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const maxEdges = options.maxEdges ?? DEFAULT_MAX_EDGES;
   const counts = new LineCounts();
-  const edges = new EdgeTable(maxEdges);
-  const alone = new Map<string, number>();
-  let joined = 0;
-
-  const join = new JoinState(
-    {
-      pair(client, server) {
-        joined += 1;
-        const added = edges.add(
-          client,
-          { kind: 'service', service: server.service },
-          server.status,
-        );
-        if (!added) counts.skip('too-many-edges');
-      },
-      clientAlone(client) {
-        if (!edges.add(client, { kind: 'unobserved', target: client.target })) {
-          counts.skip('too-many-edges');
-        }
-      },
-      serverAlone(server) {
-        const requests = alone.get(server.service);
-        if (requests !== undefined) alone.set(server.service, requests + 1);
-        else if (alone.size < maxEdges) alone.set(server.service, 1);
-        else counts.skip('too-many-edges');
-      },
-    },
-    { mode, windowMs: joinWindowMs },
+  const evidence = new ModeEvidence();
+  // Without a mode, both joins run over the one pass through the input, and the records' own
+  // evidence picks one at the end: the inputs are streams, read once.
+  const runs = (options.mode === undefined ? JOIN_MODES : [options.mode]).map(
+    (mode) => new JoinRun(mode, joinWindowMs, maxEdges),
   );
 
   const list: readonly TopologyInput[] = Array.isArray(inputs) ? inputs : [inputs as TopologyInput];
@@ -132,26 +112,77 @@ export async function buildTopology(
       }
       const head = earliest?.head;
       if (earliest === undefined || head === undefined) break;
-      join.add(head);
+      evidence.add(head);
+      for (const run of runs) run.join.add(head);
       if (!earliest.next()) await earliest.fill();
     }
   } finally {
     await Promise.allSettled(cursors.map((cursor) => cursor.close()));
   }
-  join.finish();
+  const detected = evidence.detected();
+  const mode = options.mode ?? detected ?? DEFAULT_JOIN_MODE;
+  const run = runs.find((candidate) => candidate.mode === mode) ?? runs[0];
+  if (run === undefined) throw new Error('unreachable: one join per mode');
+  run.join.finish();
+  counts.skipped['too-many-edges'] += run.tooManyEdges;
 
-  const serversWithoutClient: ServerWithoutClient[] = [...alone]
+  const serversWithoutClient: ServerWithoutClient[] = [...run.alone]
     .map(([service, requests]) => ({ service, requests }))
     .sort((left, right) =>
       left.service < right.service ? -1 : left.service > right.service ? 1 : 0,
     );
   return {
-    edges: edges.edges(),
+    edges: run.edges.edges(),
     serversWithoutClient,
-    records: { client: counts.client, server: counts.server, joined },
+    records: { client: counts.client, server: counts.server, joined: run.joined },
     ignoredLines: counts.ignored,
     skipped: { ...counts.skipped },
     mode,
+    modeFrom:
+      options.mode !== undefined ? 'option' : detected !== undefined ? 'records' : 'default',
+    modeEvidence: evidence.counts(),
     joinWindowMs,
   };
+}
+
+/** One join and the map it builds. */
+class JoinRun {
+  readonly join: JoinState;
+  readonly edges: EdgeTable;
+  readonly alone = new Map<string, number>();
+  joined = 0;
+  /** Kept apart from the line counts: only the chosen join's count is reported. */
+  tooManyEdges = 0;
+
+  constructor(
+    readonly mode: JoinMode,
+    windowMs: number,
+    maxEdges: number,
+  ) {
+    const edges = new EdgeTable(maxEdges);
+    const alone = this.alone;
+    this.edges = edges;
+    this.join = new JoinState(
+      {
+        pair: (client, server) => {
+          this.joined += 1;
+          if (!edges.add(client, { kind: 'service', service: server.service }, server.status)) {
+            this.tooManyEdges += 1;
+          }
+        },
+        clientAlone: (client) => {
+          if (!edges.add(client, { kind: 'unobserved', target: client.target })) {
+            this.tooManyEdges += 1;
+          }
+        },
+        serverAlone: (server) => {
+          const requests = alone.get(server.service);
+          if (requests !== undefined) alone.set(server.service, requests + 1);
+          else if (alone.size < maxEdges) alone.set(server.service, 1);
+          else this.tooManyEdges += 1;
+        },
+      },
+      { mode, windowMs },
+    );
+  }
 }

@@ -34,7 +34,13 @@ describe('formatJson', () => {
     expect(document.records).toEqual({ client: 4, server: 4, joined: 3 });
     expect(Object.keys(document.skipped)).toEqual([...SKIP_REASONS]);
     expect(document.skipped['invalid-json']).toBe(1);
-    expect(document).toMatchObject({ mode: 'per-call', joinWindowMs: 300_000, ignoredLines: 0 });
+    expect(document).toMatchObject({
+      mode: 'forward',
+      modeFrom: 'default',
+      modeEvidence: { forward: 0, perCall: 0, perCallHints: 0 },
+      joinWindowMs: 300_000,
+      ignoredLines: 0,
+    });
   });
 
   it('round-trips hostile names as string values', async () => {

@@ -14,7 +14,8 @@ function rounded(value: number): number {
  *               "calls", "errors", "rewritten", "p50Ms", "p99Ms" }],
  *   "serversWithoutClient": [{ "service", "requests" }],
  *   "records": { "client", "server", "joined" }, "ignoredLines",
- *   "skipped": { "<reason>": count, … }, "mode", "joinWindowMs" }
+ *   "skipped": { "<reason>": count, … }, "mode", "modeFrom": "option"|"records"|"default",
+ *   "modeEvidence": { "forward", "perCall", "perCallHints" }, "joinWindowMs" }
  * ```
  *
  * Names from the logs only ever appear as string values, never as keys, so a service called
@@ -44,6 +45,8 @@ export function formatJson(topology: Topology): string {
     ignoredLines: topology.ignoredLines,
     skipped: topology.skipped,
     mode: topology.mode,
+    modeFrom: topology.modeFrom,
+    modeEvidence: topology.modeEvidence,
     joinWindowMs: topology.joinWindowMs,
   };
   return `${JSON.stringify(document, null, 2)}\n`;

@@ -28,7 +28,7 @@ describe('formatTable', () => {
       'records: 4 client, 4 server; 3 calls joined',
       'requests with no observed client: 1 (gateway 1)',
       'skipped lines: 1 (invalid-json 1)',
-      'join: per-call, window 5m',
+      'join: forward (default: the records do not tell), window 5m',
     ]);
   });
 

@@ -1,4 +1,5 @@
 import { formatMilliseconds } from './format-number.js';
+import type { JoinModeSource } from './join-mode.js';
 import { peerName } from './peer-name.js';
 import { printableName } from './printable-name.js';
 import { SKIP_REASONS } from './skip-reason.js';
@@ -31,6 +32,13 @@ function duration(milliseconds: number): string {
   if (milliseconds % 1000 === 0) return `${milliseconds / 1000}s`;
   return `${milliseconds}ms`;
 }
+
+// How the footer says where the join mode came from: given needs no word.
+const MODE_FROM: Readonly<Record<JoinModeSource, string>> = {
+  option: '',
+  records: ' (read off the records)',
+  default: ' (default: the records do not tell)',
+};
 
 /**
  * The topology as a plain-text table, one edge per row, then a summary footer: records read and
@@ -79,6 +87,8 @@ export function formatTable(topology: Topology): string {
       : `skipped lines: ${skippedTotal} (${skipped.map((reason) => `${reason} ${topology.skipped[reason]}`).join(', ')})`,
   );
   if (topology.ignoredLines > 0) footer.push(`other log lines ignored: ${topology.ignoredLines}`);
-  footer.push(`join: ${topology.mode}, window ${duration(topology.joinWindowMs)}`);
+  footer.push(
+    `join: ${topology.mode}${MODE_FROM[topology.modeFrom]}, window ${duration(topology.joinWindowMs)}`,
+  );
   return `${[...lines, '', ...footer].join('\n')}\n`;
 }

@@ -14,7 +14,12 @@ export { formatMermaid, mermaidText } from './format-mermaid.js';
 export { formatTable } from './format-table.js';
 export { formatTopology, TOPOLOGY_FORMATS, type TopologyFormat } from './format-topology.js';
 export { type InputLine, SkippedLine } from './input-line.js';
-export type { JoinMode } from './join-mode.js';
+export {
+  DEFAULT_JOIN_MODE,
+  JOIN_MODES,
+  type JoinMode,
+  type JoinModeSource,
+} from './join-mode.js';
 export { DEFAULT_JOIN_WINDOW_MS, MAX_PENDING_PER_ID } from './join-state.js';
 export {
   HISTOGRAM_MAX_MS,
@@ -22,6 +27,13 @@ export {
   HISTOGRAM_RELATIVE_ERROR,
   LogHistogram,
 } from './log-histogram.js';
+export {
+  detectedMode,
+  MAX_EVIDENCE_CHAINS,
+  type ModeCounts,
+  ModeEvidence,
+} from './mode-evidence.js';
+export { modeWarning } from './mode-warning.js';
 export type {
   CallTarget,
   ClientObservation,

@@ -31,6 +31,11 @@ export interface ServerObservation {
   readonly service: string;
   /** The request ID it received (and echoed). */
   readonly requestId: string;
+  /**
+   * The chain's ID a `per-call` caller sent beside the request ID (`correlationIdHeader`), when
+   * the record has one: it tells the join mode (see `ModeEvidence`).
+   */
+  readonly correlationId?: string | undefined;
   /** The status it answered with. */
   readonly status: number;
   /** When the request arrived, epoch milliseconds. */
@@ -73,6 +78,11 @@ export interface ClientObservation {
   readonly service: string;
   /** The request ID it sent. */
   readonly requestId: string;
+  /**
+   * The chain's ID sent beside it, when the record has one: in `per-call` mode every call's
+   * request ID is its own and this one is the chain's.
+   */
+  readonly correlationId?: string | undefined;
   /** The `X-Request-ID` of the response, `null` when it had none or there was no response. */
   readonly echoedRequestId: string | null;
   /** `false` when the response echoed a different ID than the one sent. */

@@ -48,6 +48,15 @@ function optionalText(
   return value;
 }
 
+// A hint only (it tells the join mode, it names no edge), so a bad value is read as none rather
+// than costing the record.
+function hint(record: JsonObject, name: string): string | undefined {
+  const value = field(record, name);
+  return typeof value === 'string' && value.length > 0 && value.length <= ID_MAX_LENGTH
+    ? value
+    : undefined;
+}
+
 function time(record: JsonObject, name: string): number | Invalid {
   const value = field(record, name);
   if (value === undefined) return MISSING;
@@ -97,7 +106,15 @@ function parseServer(record: JsonObject): ServerObservation | Invalid {
   if (rawStatus === undefined) return MISSING;
   const answered = status(rawStatus);
   if (answered instanceof Invalid) return answered;
-  return { side: 'server', service, requestId, status: answered, start, durationMs };
+  return {
+    side: 'server',
+    service,
+    requestId,
+    correlationId: hint(record, 'correlationId'),
+    status: answered,
+    start,
+    durationMs,
+  };
 }
 
 function parseClient(record: JsonObject): ClientObservation | Invalid {
@@ -125,6 +142,7 @@ function parseClient(record: JsonObject): ClientObservation | Invalid {
     side: 'client',
     service,
     requestId,
+    correlationId: hint(record, 'correlationId'),
     echoedRequestId,
     matched,
     target: { host, port: targetPort },

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chainLogs } from '../test/chain-records.js';
 import { chunksOf, memoryIo } from '../test/memory-io.js';
 import { clientLine, serverLine, T0 } from '../test/records.js';
 import { runTopologyCommand } from './topology-command.js';
@@ -19,7 +20,34 @@ beforeAll(async () => {
     `${clientLine({ requestId: 'a' })}\n${clientLine({ requestId: 'b', start: T0 + 1 })}\n`,
   );
   await writeFile(orders, `${serverLine({ requestId: 'a' })}\n`);
+  for (const mode of ['forward', 'per-call'] as const) {
+    const logs = chainLogs(8, mode);
+    for (const [service, lines] of Object.entries(logs)) {
+      await writeFile(join(directory, `${mode}-${service}.log`), `${lines.join('\n')}\n`);
+    }
+  }
 });
+
+function chainFiles(mode: 'forward' | 'per-call'): string[] {
+  return ['gateway', 'orders', 'inventory'].map((service) =>
+    join(directory, `${mode}-${service}.log`),
+  );
+}
+
+async function edgesOf(args: readonly string[]) {
+  const { io, stdout, stderr } = memoryIo();
+  expect(await runTopologyCommand(['--format', 'json', ...args], io)).toBe(0);
+  const document = JSON.parse(stdout()) as {
+    edges: { from: string; to: string; calls: number }[];
+    mode: string;
+    modeFrom: string;
+  };
+  return {
+    edges: document.edges.map((edge) => `${edge.from}→${edge.to} ×${edge.calls}`),
+    mode: `${document.mode} (${document.modeFrom})`,
+    stderr: stderr(),
+  };
+}
 
 afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
@@ -55,11 +83,33 @@ describe('runTopologyCommand', () => {
     expect(JSON.parse(stdout())).toMatchObject({ joinWindowMs: 90_000, mode: 'forward' });
   });
 
+  it.each(['forward', 'per-call'] as const)(
+    'joins a %s chain right with no flags, reading the mode off the records, with no warning',
+    async (mode) => {
+      const result = await edgesOf(chainFiles(mode));
+      expect(result.edges).toEqual(['gateway→orders ×8', 'orders→inventory ×8']);
+      expect(result.mode).toBe(`${mode} (records)`);
+      expect(result.stderr).toBe('');
+    },
+  );
+
+  it('warns, and still prints the map, when --mode contradicts the records', async () => {
+    const forced = await edgesOf(['--mode', 'per-call', ...chainFiles('forward')]);
+    expect(forced.stderr).toMatch(
+      /^hoptrace topology: warning: the records do not fit --mode per-call: 16 of 16 client records carry the request ID their own service received .*use --mode forward/,
+    );
+    expect(forced.mode).toBe('per-call (option)');
+    const other = await edgesOf(['-m', 'forward', ...chainFiles('per-call')]);
+    expect(other.stderr).toMatch(/do not fit --mode forward: .*use --mode per-call/);
+    // A per-call chain has one server record per ID: forward joins it right all the same.
+    expect(other.edges).toEqual(['gateway→orders ×8', 'orders→inventory ×8']);
+  });
+
   it.each([
     [['--bogus', 'x.log'], /Unknown option '--bogus'/],
     [[], /no input/],
     [['--format', 'svg', 'x.log'], /--format must be one of table, json, mermaid, dot/],
-    [['--mode', 'child', 'x.log'], /--mode must be per-call or forward/],
+    [['--mode', 'child', 'x.log'], /--mode must be forward or per-call, not "child"/],
     [['--join-window', '300', 'x.log'], /--join-window takes a positive duration with a unit/],
     [['-', '-'], /standard input \(-\) can be read only once/],
     [['/definitely/not/here.log'], /cannot open "\/definitely\/not\/here.log": no such file/],

@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 import { buildTopology, type TopologyInput } from './build-topology.js';
 import { type CliIo, writeOut } from './cli-io.js';
 import { formatTopology, TOPOLOGY_FORMATS, type TopologyFormat } from './format-topology.js';
-import type { JoinMode } from './join-mode.js';
+import { JOIN_MODES, type JoinMode } from './join-mode.js';
+import { modeWarning } from './mode-warning.js';
 import { parseDuration } from './parse-duration.js';
 import { readLineBatches } from './read-lines.js';
 import { asUsageError, UsageError } from './usage-error.js';
@@ -19,14 +20,13 @@ Options:
   -f, --format <format>       table (default), json, mermaid or dot
   -w, --join-window <time>    how long, in record time, a record waits for its partner
                               (default 5m; units ms, s, m, h)
-  -m, --mode <mode>           per-call (default) or forward: the propagation mode the
-                              services ran with (forward joins are best effort)
+  -m, --mode <mode>           forward or per-call: the services' outboundRequestId. By
+                              default read off the records, else forward (the services'
+                              default); a warning says when the records contradict it
   -h, --help                  this help
 
 Exit codes: 0 done (bad lines are skipped and counted), 1 read error, 2 usage error.
 `;
-
-const MODES: readonly JoinMode[] = ['per-call', 'forward'];
 
 // The chunk size of file reads: the merge awaits once per ~150 lines, and the lines of a chunk die
 // young (larger chunks got their strings promoted to the old generation: more RSS, no speed).
@@ -35,7 +35,8 @@ const READ_CHUNK_BYTES = 64 * 1024;
 interface TopologyArguments {
   readonly help: boolean;
   readonly format: TopologyFormat;
-  readonly mode: JoinMode;
+  /** `undefined`: read off the records. */
+  readonly mode: JoinMode | undefined;
   readonly joinWindowMs: number | undefined;
   readonly paths: readonly string[];
 }
@@ -46,9 +47,9 @@ function parseTopologyArguments(args: readonly string[]): TopologyArguments {
   if (!(TOPOLOGY_FORMATS as readonly string[]).includes(format)) {
     throw new UsageError(`--format must be one of ${TOPOLOGY_FORMATS.join(', ')}, not "${format}"`);
   }
-  const mode = values.mode ?? 'per-call';
-  if (!(MODES as readonly string[]).includes(mode)) {
-    throw new UsageError(`--mode must be per-call or forward, not "${mode}"`);
+  const mode = values.mode;
+  if (mode !== undefined && !(JOIN_MODES as readonly string[]).includes(mode)) {
+    throw new UsageError(`--mode must be ${JOIN_MODES.join(' or ')}, not "${mode}"`);
   }
   const help = values.help === true;
   if (!help && positionals.length === 0) {
@@ -60,7 +61,7 @@ function parseTopologyArguments(args: readonly string[]): TopologyArguments {
   return {
     help,
     format: format as TopologyFormat,
-    mode: mode as JoinMode,
+    mode: mode as JoinMode | undefined,
     joinWindowMs:
       values['join-window'] === undefined
         ? undefined
@@ -116,7 +117,8 @@ async function openInputs(paths: readonly string[]): Promise<FileHandle[]> {
 /**
  * Runs `hoptrace topology` with the arguments after the command name: opens every input first
  * (a missing file is a usage error before anything is read), streams them all through
- * `buildTopology`, and writes the chosen format to standard output.
+ * `buildTopology`, and writes the chosen format to standard output, then to standard error a
+ * warning when the records contradict the join mode (`modeWarning`).
  *
  * @returns the exit code: 0 done, 1 an input could not be read, 2 usage error (message on stderr).
  *
@@ -150,10 +152,13 @@ export async function runTopologyCommand(args: readonly string[], io: CliIo): Pr
   });
   try {
     const topology = await buildTopology(inputs, {
-      mode: options.mode,
+      ...(options.mode === undefined ? {} : { mode: options.mode }),
       ...(options.joinWindowMs === undefined ? {} : { joinWindowMs: options.joinWindowMs }),
     });
     await writeOut(io.stdout, formatTopology(topology, options.format));
+    // A warning, not a failure: the map is still printed, and the message names the fix.
+    const warning = modeWarning(topology);
+    if (warning !== undefined) io.stderr.write(`hoptrace topology: warning: ${warning}\n`);
     return 0;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

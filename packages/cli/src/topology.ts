@@ -1,4 +1,5 @@
-import type { JoinMode } from './join-mode.js';
+import type { JoinMode, JoinModeSource } from './join-mode.js';
+import type { ModeCounts } from './mode-evidence.js';
 import type { CallTarget } from './observation.js';
 import type { SkipReason } from './skip-reason.js';
 
@@ -88,6 +89,11 @@ export interface Topology {
   readonly ignoredLines: number;
   /** Lines skipped as bad input, by reason (every reason present, 0 when none). */
   readonly skipped: Readonly<Record<SkipReason, number>>;
+  /** The join used. */
   readonly mode: JoinMode;
+  /** Whether `mode` was given, read off the records, or the default. */
+  readonly modeFrom: JoinModeSource;
+  /** What the records say about the mode (`modeWarning` reads it). */
+  readonly modeEvidence: ModeCounts;
   readonly joinWindowMs: number;
 }
