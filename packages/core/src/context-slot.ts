@@ -1,3 +1,4 @@
+import type { ResolvedOptions } from './options.js';
 import type { TraceContext } from './trace-context.js';
 
 /**
@@ -36,6 +37,12 @@ export interface PendingContext {
 export class ContextSlot {
   /** The request ID: the incoming one when valid and trusted, otherwise a generated one. */
   readonly requestId: string;
+  /**
+   * The options of the server side that opened the request (its adapter's), which the outbound
+   * calls made inside it follow: one configuration serves both sides. `undefined` for a slot
+   * made from a context in hand.
+   */
+  readonly options: ResolvedOptions | undefined;
   private resolved: TraceContext | undefined;
   private pending: PendingContext | undefined;
 
@@ -43,8 +50,9 @@ export class ContextSlot {
    * A slot whose context is read from `pending` on first use. Adapters get theirs from
    * `openServerRequest`; {@link ContextSlot.of} makes one for a context in hand.
    */
-  constructor(requestId: string, pending?: PendingContext) {
+  constructor(requestId: string, pending?: PendingContext, options?: ResolvedOptions) {
     this.requestId = requestId;
+    this.options = options;
     this.resolved = undefined;
     this.pending = pending;
   }

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { ContextSlot } from './context-slot.js';
 import { NoActiveContextError } from './errors.js';
+import type { ResolvedOptions } from './options.js';
 import type { TraceContext } from './trace-context.js';
 
 /**
@@ -144,6 +145,23 @@ export function getContext(): TraceContext {
   const context = storage.getStore()?.context ?? fallbackContext();
   if (context === undefined) throw new NoActiveContextError();
   return context;
+}
+
+/**
+ * The options of the server adapter (or `hoptraceHandler`) that opened the current request, or
+ * `undefined` outside a request and in one whose context was put in place by hand
+ * (`runWithContext`). The outbound clients and `injectHeaders` follow them inside a request, so
+ * one configuration, given to the adapter, serves the calls the request makes.
+ *
+ * @example
+ * ```ts
+ * app.use(hoptrace({ mode: 'child' }));
+ * // inside a request:
+ * currentRequestOptions()?.mode; // 'child'
+ * ```
+ */
+export function currentRequestOptions(): ResolvedOptions | undefined {
+  return storage.getStore()?.options;
 }
 
 /**

@@ -44,7 +44,11 @@ export interface Hoptrace {
 export function createHoptrace(options: HoptraceOptions = {}): Hoptrace {
   // Before the copy: spreading `42`, `[]` or a function gives `{}`, and a string its characters.
   checkOptions(options);
-  const frozen: HoptraceOptions = Object.freeze({ ...options });
+  // A frozen object is used as it is, so options taken from another engine (`options.given`)
+  // resolve to that engine's ResolvedOptions, observer included, from the cache.
+  const frozen: HoptraceOptions = Object.isFrozen(options)
+    ? options
+    : Object.freeze({ ...options });
   const resolved = resolveOptions(frozen);
   return Object.freeze({
     options: resolved,

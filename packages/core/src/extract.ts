@@ -632,8 +632,9 @@ export function openExtraction(
  * first asked for.
  */
 class ExtractionSlot extends ContextSlot {
+  /** A server's extraction always has its engine's options. */
+  declare readonly options: ResolvedOptions;
   private headers: HeaderCarrier;
-  private readonly options: ResolvedOptions;
   private info: ExtractRequestInfo | undefined;
   /** `undefined`: a valid incoming ID was trusted, and nothing else is known yet. */
   private readonly findings: Findings | undefined;
@@ -645,9 +646,8 @@ class ExtractionSlot extends ContextSlot {
     info: ExtractRequestInfo | undefined,
     findings: Findings | undefined,
   ) {
-    super(requestId);
+    super(requestId, undefined, options);
     this.headers = headers;
-    this.options = options;
     this.info = info;
     this.findings = findings;
   }

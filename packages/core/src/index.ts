@@ -30,6 +30,7 @@ export {
 export { ContextSlot } from './context-slot.js';
 export {
   contextStorage,
+  currentRequestOptions,
   getContext,
   getRequestId,
   runWithContext,

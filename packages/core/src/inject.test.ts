@@ -2,7 +2,9 @@ import { ClientRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { parseB3Multi } from './b3-multi.js';
 import { parseB3Single } from './b3-single.js';
-import { extract } from './extract.js';
+import { contextStorage, runWithContext } from './context-storage.js';
+import { createHoptrace } from './create-hoptrace.js';
+import { extract, openExtraction } from './extract.js';
 import { injectHeaders, outboundHeaders } from './inject.js';
 import { parseTraceparent } from './traceparent.js';
 
@@ -336,5 +338,43 @@ describe('outboundHeaders: outboundRequestId per-call', () => {
     expect(outboundHeaders(context)['x-request-id']).toBe('req-1');
     expect(outboundHeaders(context)).not.toHaveProperty('x-correlation-id');
     expect(injectHeaders(context, { 'x-request-id': 'req-1' })['x-request-id']).toBe('req-1');
+  });
+});
+
+describe('injectHeaders without options, inside a request', () => {
+  const incoming = {
+    'x-trace-id': 'server-side-id',
+    traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+  };
+
+  it('follows the options of the server that opened the request (one configuration)', () => {
+    const server = createHoptrace({ mode: 'child', requestIdHeader: 'x-trace-id' });
+    const slot = openExtraction(incoming, server.options, undefined);
+    const headers = contextStorage().run(slot, () =>
+      injectHeaders(slot.context, {} as Record<string, string>),
+    );
+    expect(headers['x-trace-id']).toBe('server-side-id');
+    expect(headers['x-request-id']).toBeUndefined();
+    // Child mode: a new parent-id for the call, in the same trace.
+    expect(headers.traceparent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
+    expect(headers.traceparent).not.toContain('00f067aa0ba902b7');
+    const record = contextStorage().run(slot, () => outboundHeaders(slot.context));
+    expect(record['x-trace-id']).toBe('server-side-id');
+  });
+
+  it('uses the options it is given over the server’s, and the defaults outside a request', () => {
+    const server = createHoptrace({ mode: 'child', requestIdHeader: 'x-trace-id' });
+    const slot = openExtraction(incoming, server.options, undefined);
+    const given = contextStorage().run(slot, () =>
+      injectHeaders(slot.context, {} as Record<string, string>, { requestIdHeader: 'x-other-id' }),
+    );
+    expect(given['x-other-id']).toBe(slot.context.requestId);
+    const outside = injectHeaders(slot.context, {} as Record<string, string>);
+    expect(outside['x-request-id']).toBe('server-side-id');
+    expect(outside.traceparent).toBe(incoming.traceparent);
+    const byHand = runWithContext(slot.context, () =>
+      injectHeaders(slot.context, {} as Record<string, string>),
+    );
+    expect(byHand.traceparent).toBe(incoming.traceparent);
   });
 });

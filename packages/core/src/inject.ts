@@ -7,6 +7,7 @@ import {
   parseB3Multi,
 } from './b3-multi.js';
 import { formatB3Single, parseB3Single } from './b3-single.js';
+import { currentRequestOptions } from './context-storage.js';
 import { diagnosticHopOf } from './diagnostic-hop.js';
 import { type HeaderTarget, headerTarget, type WritableHeaderCarrier } from './header-target.js';
 import { isSafeHeaderValue } from './header-value.js';
@@ -205,6 +206,9 @@ function writeSpan(
  *   gets a new span ID whose parent is the current span (B3 README "Span ID";
  *   W3C Trace Context §3.2.2.4: a new parent-id per outbound request).
  *
+ * `options` default as {@link injectHeaders}'s: the current request's server options, else the
+ * defaults.
+ *
  * @example
  * ```ts
  * const headers = outboundHeaders(getContext(), { mode: 'child' });
@@ -215,7 +219,18 @@ export function outboundHeaders(
   context: TraceContext,
   options?: HoptraceOptions,
 ): Record<string, string> {
-  return outboundHeadersResolved(context, resolveOptions(options));
+  return outboundHeadersResolved(context, optionsOrCurrent(options));
+}
+
+/**
+ * `options` resolved; without them, those of the server adapter that opened the current request
+ * (see `currentRequestOptions`), so a call written by hand follows the same configuration as the
+ * outbound clients; outside a request, the defaults.
+ */
+function optionsOrCurrent(options: HoptraceOptions | undefined): ResolvedOptions {
+  return options === undefined
+    ? (currentRequestOptions() ?? resolveOptions())
+    : resolveOptions(options);
 }
 
 /** {@link outboundHeaders} with options already resolved. */
@@ -259,6 +274,9 @@ export interface InjectBehaviour {
  * never carries a second `traceparent` or a `b3` that contradicts it.
  *
  * @param carrier - fetch `Headers`, a Node `ClientRequest`, a plain record or a raw header array.
+ * @param options - default: inside a request, the options of the server adapter that opened it
+ *   (so `hoptrace({ mode: 'child' })` on the server makes calls written by hand child spans too);
+ *   outside one, the defaults.
  *
  * @example
  * ```ts
@@ -271,7 +289,7 @@ export function injectHeaders<Carrier extends WritableHeaderCarrier>(
   options?: HoptraceOptions,
   behaviour?: InjectBehaviour,
 ): Carrier {
-  return injectHeadersResolved(context, carrier, resolveOptions(options), behaviour);
+  return injectHeadersResolved(context, carrier, optionsOrCurrent(options), behaviour);
 }
 
 /** {@link injectHeaders} with options already resolved: the outbound clients' per-call entry point. */

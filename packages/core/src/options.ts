@@ -153,6 +153,11 @@ export interface HoptraceOptions {
  * ```
  */
 export interface ResolvedOptions {
+  /**
+   * The options these were resolved from, as given. An outbound client inside a request builds
+   * its own options on top of the server's from them (see `currentRequestOptions`).
+   */
+  readonly given: Readonly<HoptraceOptions>;
   /** Lower-cased {@link HoptraceOptions.requestIdHeader}. */
   readonly requestIdHeader: string;
   /** {@link HoptraceOptions.generateRequestId}, checked once. */
@@ -535,6 +540,7 @@ export function resolveOptions(options: HoptraceOptions = {}): ResolvedOptions {
   }
   const observe = resolveObserver(observeOption);
   const resolved: ResolvedOptions = Object.freeze({
+    given: options,
     requestIdHeader,
     generateRequestId: generator,
     trustRequestId: trust,

@@ -130,7 +130,7 @@ export function startClientCall(
   method: string,
   by: 'client' | 'hook' = 'client',
 ): ClientCall | undefined {
-  const options = outbound.hoptrace.options;
+  const options = outbound.current().hoptrace.options;
   const observer = options.observe;
   const hop = diagnosticHopOf(context);
   if (observer === undefined && hop === undefined) return undefined;

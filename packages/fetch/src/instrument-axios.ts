@@ -13,7 +13,7 @@ import {
   startClientCall,
 } from './client-observation.js';
 import { createOutbound, type Outbound, type OutboundOptions } from './outbound.js';
-import { settleBesideTracer, singleValuedHeaders } from './tracer-hook.js';
+import { settleBesideTracer } from './tracer-hook.js';
 
 /**
  * The part of an axios request config the interceptor reads: its headers. axios 1.x hands
@@ -123,7 +123,7 @@ function injectIntoRecord(
 ): Record<string, unknown> {
   const text: Record<string, string | string[] | number> = {};
   const other: Record<string, unknown> = {};
-  const idHeader = outbound.hoptrace.options.requestIdHeader;
+  const idHeader = outbound.current().hoptrace.options.requestIdHeader;
   let callerSet = false;
   if (typeof headers === 'object' && headers !== null) {
     for (const [name, value] of Object.entries(headers)) {
@@ -301,13 +301,11 @@ export function instrumentAxios(
 ): () => void {
   checkAxiosInstance(instance);
   const outbound = createOutbound(options);
-  const idHeader = outbound.hoptrace.options.requestIdHeader;
   // Beside a bridged tracer, its http or undici instrumentation writes its own identity over or
   // after ours (which adapter a call takes is axios' choice: both are settled).
-  const singleValued = singleValuedHeaders(outbound.hoptrace.options);
-  settleBesideTracer(singleValued, true);
-  const ownIds =
-    outbound.hoptrace.options.outboundRequestId === 'per-call' ? new OwnRequestIds() : undefined;
+  settleBesideTracer(outbound.current().singleValued, true);
+  // Used by the calls whose options (the server's or this client's) say `per-call`.
+  const perCallIds = new OwnRequestIds();
 
   const targetUrl = (config: AxiosRequestConfigLike): URL | undefined => {
     try {
@@ -324,6 +322,9 @@ export function instrumentAxios(
   const calls = new WeakMap<object, ClientCall>();
 
   const inject = (config: AxiosRequestConfigLike, context: TraceContext): void => {
+    const { options: callOptions } = outbound.current().hoptrace;
+    const idHeader = callOptions.requestIdHeader;
+    const ownIds = callOptions.outboundRequestId === 'per-call' ? perCallIds : undefined;
     const headers = config.headers;
     if (isAxiosHeaders(headers)) {
       const adapter = axiosHeadersAdapter(headers);
@@ -346,7 +347,7 @@ export function instrumentAxios(
       const context = outbound.contextFor(() => targetUrl(config));
       if (context === undefined) return config;
       inject(config, context);
-      settleBesideTracer(singleValued, true);
+      settleBesideTracer(outbound.current().singleValued, true);
       const written = config.headers;
       const carrier = isAxiosHeaders(written)
         ? axiosHeadersAdapter(written)

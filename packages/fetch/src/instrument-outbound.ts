@@ -16,7 +16,6 @@ import {
   settleClientRequest,
   settleUndiciRequest,
 } from './settle-identity.js';
-import { singleValuedHeaders } from './tracer-hook.js';
 
 /** Published by every undici (Node's bundled copy and npm 6–8) as each request is built. */
 const UNDICI_REQUEST_CREATE_CHANNEL = 'undici:request:create';
@@ -112,7 +111,6 @@ function undiciUrl(request: UndiciRequestLike): URL | undefined {
  */
 function injectUndici(
   outbound: Outbound,
-  singleValued: ReadonlySet<string>,
   candidate: unknown,
 ): { context: TraceContext; sent: string[] } | undefined {
   if (typeof candidate !== 'object' || candidate === null) return undefined;
@@ -121,6 +119,7 @@ function injectUndici(
   if (!Array.isArray(headers) && typeof headers !== 'string') return undefined;
   const context = outbound.contextFor(() => undiciUrl(request));
   if (context === undefined) return undefined;
+  const { singleValued } = outbound.current();
   // A tracer's undici subscriber that ran before this one may have appended its identity over
   // the caller's (or wrapFetch's): one is left, the tracer's. With a tracer bridged, one that runs
   // after this hook is caught too, through the request's addHeader.
@@ -188,7 +187,6 @@ const HTTP_ERROR_CHANNEL = 'http.client.request.error';
  */
 function observeCalls(
   outbound: Outbound,
-  singleValued: ReadonlySet<string>,
 ): Pick<OutboundInstallation, 'injectUndici' | 'injectClientRequest'> & { stop(): void } {
   const pending = new WeakMap<object, ClientCall>();
   const take = (message: unknown): [ClientCall, Record<string, unknown>] | undefined => {
@@ -227,7 +225,8 @@ function observeCalls(
     const request = found[1].request as { socket?: unknown };
     recordFailure(found[0], found[1].error, socketEndpoint(request.socket));
   };
-  // Subscribed on the first recorded call: without `observe`, only a diagnostic request records,
+  // Subscribed on the first recorded call: without `observe` (this client's, or that of the server
+  // adapter whose request makes the call), only a diagnostic request records,
   // and a service that never gets one never pays for the four subscribers.
   let listening = false;
   const listen = (): void => {
@@ -241,7 +240,7 @@ function observeCalls(
   if (outbound.hoptrace.options.observe !== undefined) listen();
   return {
     injectUndici(candidate) {
-      const written = injectUndici(outbound, singleValued, candidate);
+      const written = injectUndici(outbound, candidate);
       if (written === undefined) return;
       const request = candidate as UndiciRequestLike & object;
       const method = typeof request.method === 'string' ? request.method : 'GET';
@@ -332,9 +331,8 @@ function observeCalls(
  */
 export function instrumentOutbound(options: OutboundOptions = {}): () => void {
   const outbound = createOutbound(options);
-  const singleValued = new Set(singleValuedHeaders(outbound.hoptrace.options));
   // Every installation records: any request may be a diagnostic one (see `observeCalls`).
-  const observer = observeCalls(outbound, singleValued);
+  const observer = observeCalls(outbound);
   const installation: OutboundInstallation = observer;
   const registry = hookRegistry();
   registry.installations.add(installation);

@@ -1,4 +1,7 @@
 import {
+  ContextSlot,
+  contextStorage,
+  createHoptrace,
   extract,
   HoptraceOptionsError,
   parseRequestId,
@@ -6,7 +9,7 @@ import {
   runWithContext,
 } from '@hoptrace/core';
 import { describe, expect, it } from 'vitest';
-import { createOutbound, type OutboundOptions, parseUrl } from './outbound.js';
+import { createOutbound, type OutboundOptions, parseUrl, singleValuedHeaders } from './outbound.js';
 
 const incoming = {
   'x-request-id': 'req-1',
@@ -88,5 +91,82 @@ describe('parseUrl', () => {
     const given = new URL('http://b.test/');
     expect(parseUrl(given)).toBe(given);
     expect(parseUrl('/relative')).toBeUndefined();
+  });
+});
+
+describe('singleValuedHeaders', () => {
+  it('lists the request ID, the per-call correlation ID and the exact forwardHeaders', () => {
+    expect(singleValuedHeaders(createHoptrace().options)).toEqual(new Set(['x-request-id']));
+    expect(
+      singleValuedHeaders(
+        createHoptrace({
+          requestIdHeader: 'X-Correlation-Token',
+          outboundRequestId: 'per-call',
+          forwardHeaders: ['x-tenant', 'l5d-ctx-*'],
+        }).options,
+      ),
+    ).toEqual(new Set(['x-correlation-token', 'x-correlation-id', 'x-tenant']));
+  });
+});
+
+describe('one configuration: inside a request, the server adapter’s options govern', () => {
+  const headers = {
+    'x-trace-id': 'server-side',
+    traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+  };
+  const server = createHoptrace({ mode: 'child', requestIdHeader: 'x-trace-id' });
+  const inRequest = <Result>(callback: () => Result): Result => {
+    const context = server.extract(headers);
+    const slot = new ContextSlot(context.requestId, { finish: () => context }, server.options);
+    return contextStorage().run(slot, callback);
+  };
+
+  it('a client left at its defaults follows the server: mode and header names', () => {
+    const outbound = createOutbound();
+    const written = inRequest(() => {
+      const context = outbound.contextFor(() => undefined);
+      return context === undefined
+        ? undefined
+        : outbound.inject(context, {} as Record<string, string>);
+    });
+    expect(written?.['x-trace-id']).toBe('server-side');
+    expect(written?.['x-request-id']).toBeUndefined();
+    expect(written?.traceparent).not.toBe(headers.traceparent);
+    expect(inRequest(() => outbound.current().hoptrace.options)).toBe(server.options);
+  });
+
+  it('an option the client names wins over the server’s; the rest still follow the server', () => {
+    const outbound = createOutbound({ mode: 'forward' });
+    const written = inRequest(() => {
+      const context = outbound.contextFor(() => undefined);
+      return context === undefined
+        ? undefined
+        : outbound.inject(context, {} as Record<string, string>);
+    });
+    expect(written?.traceparent).toBe(headers.traceparent);
+    expect(written?.['x-trace-id']).toBe('server-side');
+  });
+
+  it('outside a request, and in a context put in place by hand, the client’s own options', () => {
+    const outbound = createOutbound({ outsideContext: 'new-trace' });
+    expect(outbound.current()).toBe(outbound.current());
+    expect(outbound.current().hoptrace).toBe(outbound.hoptrace);
+    const context = extract(headers, { requestIdHeader: 'x-trace-id' });
+    const byHand = runWithContext(context, () =>
+      outbound.inject(context, {} as Record<string, string>),
+    );
+    expect(byHand['x-request-id']).toBe('server-side');
+  });
+
+  it('a combination that does not validate falls back to the client’s own options', () => {
+    const perCall = createHoptrace({
+      outboundRequestId: 'per-call',
+      correlationIdHeader: 'x-chain',
+    });
+    const outbound = createOutbound({ requestIdHeader: 'x-chain' });
+    const context = perCall.extract({});
+    const slot = new ContextSlot(context.requestId, { finish: () => context }, perCall.options);
+    const engine = contextStorage().run(slot, () => outbound.current());
+    expect(engine.hoptrace).toBe(outbound.hoptrace);
   });
 });

@@ -2,10 +2,12 @@ import {
   type CallerHeaders,
   checkOptions,
   createHoptrace,
+  currentRequestOptions,
   describeValue,
   type Hoptrace,
   type HoptraceOptions,
   HoptraceOptionsError,
+  type ResolvedOptions,
   type TraceContext,
   tryGetContext,
   type WritableHeaderCarrier,
@@ -27,6 +29,8 @@ import { type HostPolicy, hostPolicy, type PropagateTo } from './propagate-to.js
  * ```
  */
 export interface OutboundOptions extends HoptraceOptions {
+  // Core's options given here are for calls outside any request; inside one opened by a server
+  // adapter, that adapter's options govern, and only the core options named here override them.
   /**
    * The hosts that get the headers. Default: every host. Restrict it when the service also calls
    * third-party APIs: the request ID, trace IDs and baggage are yours, not theirs.
@@ -55,19 +59,71 @@ export interface OutboundOptions extends HoptraceOptions {
  * ```
  */
 export interface Outbound {
-  /** The core engine these options built. */
+  /** The core engine these options built: the one for calls made outside any request. */
   readonly hoptrace: Hoptrace;
+  /**
+   * What a call made now follows. Inside a request opened by a server adapter (or
+   * `hoptraceHandler`), that adapter's options, with the core options this client named on top:
+   * so `app.use(hoptrace({ mode: 'child' }))` makes every client's calls child spans, and
+   * `wrapFetch(fetch, { mode: 'forward' })` still forwards. Outside a request, this client's
+   * own. A combination that does not validate (a client's `requestIdHeader` that is the server's
+   * correlation header) falls back to this client's own options: a call never throws for it.
+   */
+  current(): OutboundCallEngine;
   /**
    * The context whose headers a call should carry, or `undefined` to add nothing (outside a
    * request with `outsideContext: 'skip'`, or a host `propagateTo` excludes). `url` is called
    * only when `propagateTo` is set; a call whose URL cannot be told (`undefined`) is excluded then.
    */
   contextFor(url: () => URL | undefined): TraceContext | undefined;
-  /** Writes the headers of `context` into `carrier` with these options; returns the carrier. */
+  /** Writes the headers of `context` into `carrier` with {@link current}'s; returns the carrier. */
   inject<Carrier extends WritableHeaderCarrier>(context: TraceContext, carrier: Carrier): Carrier;
 }
 
+/** The engine one call is made with, and what it derives from it. */
+export interface OutboundCallEngine {
+  /** The core engine whose options the call's headers, observation and diagnostics follow. */
+  readonly hoptrace: Hoptrace;
+  /** {@link singleValuedHeaders} of its options. */
+  readonly singleValued: ReadonlySet<string>;
+}
+
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * The headers besides the trace identity that a client with these options writes once: the
+ * request ID, the correlation ID (`per-call`), the exact `forwardHeaders`. A tracer's propagator
+ * (`HoptracePropagator`) may write them too; the last line is kept.
+ *
+ * @example
+ * ```ts
+ * singleValuedHeaders(createHoptrace().options); // Set { 'x-request-id' }
+ * ```
+ */
+export function singleValuedHeaders(options: ResolvedOptions): ReadonlySet<string> {
+  const names = new Set([options.requestIdHeader]);
+  if (options.outboundRequestId === 'per-call' && options.correlationIdHeader !== undefined) {
+    names.add(options.correlationIdHeader);
+  }
+  for (const name of options.forwardExact.keys()) names.add(name);
+  return names;
+}
+
+function callEngine(hoptrace: Hoptrace): OutboundCallEngine {
+  return Object.freeze({ hoptrace, singleValued: singleValuedHeaders(hoptrace.options) });
+}
+
+/** The core options `options` names (set to something), to lay over a server's. */
+function namedOptions(options: HoptraceOptions): HoptraceOptions | undefined {
+  const named: Record<string, unknown> = {};
+  let any = false;
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    named[key] = value;
+    any = true;
+  }
+  return any ? (named as HoptraceOptions) : undefined;
+}
 
 function validateChoice<Choice extends string>(
   option: string,
@@ -97,6 +153,30 @@ export function createOutbound(options: OutboundOptions = {}): Outbound {
   checkOptions(options);
   const { propagateTo, outsideContext, callerHeaders, ...core } = options;
   const hoptrace = createHoptrace(core);
+  const own = callEngine(hoptrace);
+  const named = namedOptions(core);
+  // One per server configuration seen: a process has a handful, each lives as long as its app.
+  const engines = new WeakMap<ResolvedOptions, OutboundCallEngine>();
+  const engineFor = (server: ResolvedOptions): OutboundCallEngine => {
+    let engine = engines.get(server);
+    if (engine === undefined) {
+      try {
+        // `given` is frozen: without named options, the server's own ResolvedOptions (and its
+        // observer) come back from core's cache.
+        engine = callEngine(
+          createHoptrace(named === undefined ? server.given : { ...server.given, ...named }),
+        );
+      } catch {
+        engine = own;
+      }
+      engines.set(server, engine);
+    }
+    return engine;
+  };
+  const current = (): OutboundCallEngine => {
+    const server = currentRequestOptions();
+    return server === undefined || server === hoptrace.options ? own : engineFor(server);
+  };
   const allows: HostPolicy | undefined = hostPolicy(propagateTo);
   const newTrace = validateChoice('outsideContext', outsideContext, ['skip', 'new-trace']);
   const behaviour = Object.freeze({
@@ -104,6 +184,7 @@ export function createOutbound(options: OutboundOptions = {}): Outbound {
   });
   return Object.freeze({
     hoptrace,
+    current,
     contextFor(url: () => URL | undefined): TraceContext | undefined {
       // tryGetContext, not the store alone: with OpenTelemetry bridged, a request that only OTel's
       // instrumentation opened (no hoptrace adapter) has its context in OTel's.
@@ -116,7 +197,7 @@ export function createOutbound(options: OutboundOptions = {}): Outbound {
       return current ?? hoptrace.extract(NO_HEADERS);
     },
     inject<Carrier extends WritableHeaderCarrier>(context: TraceContext, carrier: Carrier) {
-      return hoptrace.injectHeaders(context, carrier, behaviour);
+      return current().hoptrace.injectHeaders(context, carrier, behaviour);
     },
   });
 }

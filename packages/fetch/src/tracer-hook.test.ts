@@ -1,8 +1,7 @@
 import { channel } from 'node:diagnostics_channel';
-import { createHoptrace } from '@hoptrace/core';
 import { bridgeOpenTelemetry } from '@hoptrace/core/otel';
 import { afterEach, describe, expect, it } from 'vitest';
-import { removeTracerHooks, settleBesideTracer, singleValuedHeaders } from './tracer-hook.js';
+import { removeTracerHooks, settleBesideTracer } from './tracer-hook.js';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const OURS = `00-${TRACE_ID}-b7ad6b7169203331-01`;
@@ -51,20 +50,5 @@ describe('settleBesideTracer', () => {
       expect(() => channel('undici:request:create').publish(message)).not.toThrow();
       expect(() => channel('http.client.request.created').publish(message)).not.toThrow();
     }
-  });
-});
-
-describe('singleValuedHeaders', () => {
-  it('lists the request ID, the per-call correlation ID and the exact forwardHeaders', () => {
-    expect(singleValuedHeaders(createHoptrace().options)).toEqual(['x-request-id']);
-    expect(
-      singleValuedHeaders(
-        createHoptrace({
-          requestIdHeader: 'X-Correlation-Token',
-          outboundRequestId: 'per-call',
-          forwardHeaders: ['x-tenant', 'l5d-ctx-*'],
-        }).options,
-      ),
-    ).toEqual(['x-correlation-token', 'x-correlation-id', 'x-tenant']);
   });
 });

@@ -1,5 +1,5 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { activeSpan, currentActiveSpanSource, type ResolvedOptions } from '@hoptrace/core';
+import { activeSpan, currentActiveSpanSource } from '@hoptrace/core';
 import { hookClientRequests } from './node-http-hook.js';
 import { settleClientRequest, settleUndiciRequest } from './settle-identity.js';
 
@@ -55,25 +55,6 @@ function hookHttp(): () => void {
 }
 
 /**
- * The headers besides the trace identity that a client with these options writes once: the
- * request ID, the correlation ID (`per-call`), the exact `forwardHeaders`. A tracer's propagator
- * (`HoptracePropagator`) may write them too; the last line is kept.
- *
- * @example
- * ```ts
- * singleValuedHeaders(createHoptrace().options); // ['x-request-id']
- * ```
- */
-export function singleValuedHeaders(options: ResolvedOptions): readonly string[] {
-  const names = [options.requestIdHeader];
-  if (options.outboundRequestId === 'per-call' && options.correlationIdHeader !== undefined) {
-    names.push(options.correlationIdHeader);
-  }
-  names.push(...options.forwardExact.keys());
-  return Object.freeze(names);
-}
-
-/**
  * Called by the explicit clients (`wrapFetch`, `hoptraceInterceptor`, `instrumentAxios`) when
  * built and on every call. Without a tracer bridge (`bridgeOpenTelemetry()`), it returns after
  * one property read. With one, it makes sure the process-wide settle hooks are installed, once:
@@ -89,16 +70,15 @@ export function singleValuedHeaders(options: ResolvedOptions): readonly string[]
  * The hooks then run on every undici (and `node:http`) request of the process while a bridge is
  * registered, and cost one property read per request once it is removed.
  *
- * @param singleValued - {@link singleValuedHeaders} of the client's options.
+ * @param singleValued - `singleValuedHeaders` of the options the call follows.
  * @param http - whether the client's calls may go through `node:http` (axios' http adapter).
  *
  * @example
  * ```ts
- * const names = singleValuedHeaders(outbound.hoptrace.options);
- * settleBesideTracer(names, false); // in wrapFetch, per call
+ * settleBesideTracer(outbound.current().singleValued, false); // in wrapFetch, per call
  * ```
  */
-export function settleBesideTracer(singleValued: readonly string[], http: boolean): void {
+export function settleBesideTracer(singleValued: Iterable<string>, http: boolean): void {
   if (currentActiveSpanSource() === undefined) return;
   const registry = hookRegistry();
   for (const name of singleValued) {

@@ -10,7 +10,7 @@ import {
   startClientCall,
 } from './client-observation.js';
 import { createOutbound, type OutboundOptions } from './outbound.js';
-import { settleBesideTracer, singleValuedHeaders } from './tracer-hook.js';
+import { settleBesideTracer } from './tracer-hook.js';
 
 /** The headers of a dispatch, copied into a form core's `injectHeaders` writes into. */
 type HeadersCopy = Record<string, string | string[] | undefined> | string[];
@@ -147,8 +147,7 @@ export function hoptraceInterceptor(
 ): Dispatcher.DispatcherComposeInterceptor {
   const outbound = createOutbound(options);
   // Beside a bridged tracer, its undici instrumentation appends its own identity to each call.
-  const singleValued = singleValuedHeaders(outbound.hoptrace.options);
-  settleBesideTracer(singleValued, false);
+  settleBesideTracer(outbound.current().singleValued, false);
   // The context of each logical call, by its handler. A retry interceptor re-dispatches every
   // attempt with the same handler, from socket and timer callbacks whose async context is the
   // connection's, which may be another request's: the first dispatch's context is the call's.
@@ -167,7 +166,7 @@ export function hoptraceInterceptor(
         headers = context === undefined ? undefined : copyHeaders(dispatchOptions.headers);
         if (context !== undefined && headers !== undefined) {
           outbound.inject(context, headers);
-          settleBesideTracer(singleValued, false);
+          settleBesideTracer(outbound.current().singleValued, false);
         }
       } catch {
         // Headers undici would refuse (a bad pair, a throwing iterator): undici reports them.

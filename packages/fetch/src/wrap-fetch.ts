@@ -7,7 +7,7 @@ import {
   startClientCall,
 } from './client-observation.js';
 import { createOutbound, type OutboundOptions } from './outbound.js';
-import { settleBesideTracer, singleValuedHeaders } from './tracer-hook.js';
+import { settleBesideTracer } from './tracer-hook.js';
 
 /**
  * Any fetch-shaped function: Node's global `fetch`, undici's npm `fetch`, or a test double. The
@@ -146,8 +146,7 @@ export function wrapFetch(fetch?: FetchFunction, options?: OutboundOptions): Fet
   const call = target as (...args: unknown[]) => Promise<unknown>;
   const outbound = createOutbound(options);
   // Beside a bridged tracer, its undici instrumentation appends its own identity to each call.
-  const singleValued = singleValuedHeaders(outbound.hoptrace.options);
-  settleBesideTracer(singleValued, false);
+  settleBesideTracer(outbound.current().singleValued, false);
 
   function hoptraceFetch(...args: unknown[]): Promise<unknown> {
     const [input, init] = args as [unknown, FetchInit | undefined];
@@ -157,7 +156,7 @@ export function wrapFetch(fetch?: FetchFunction, options?: OutboundOptions): Fet
       context = outbound.contextFor(() => urlOf(input));
       if (context !== undefined) {
         headers = outbound.inject(context, copyHeaders(input, init));
-        settleBesideTracer(singleValued, false);
+        settleBesideTracer(outbound.current().singleValued, false);
       }
     } catch {
       // Headers fetch itself would refuse (a bad name, a wrong shape): let fetch report them, as a
