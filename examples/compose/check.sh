@@ -63,6 +63,17 @@ cleanup() {
     if [ "${HOPTRACE_COMPOSE_KEEP:-}" = 1 ] && [ "$status" -eq 0 ]; then
       log "left running (HOPTRACE_COMPOSE_KEEP=1): ${compose[*]} down --rmi local -v"
     else
+      # Stop first, to see that every container stops on its signal (node: SIGTERM, nginx:
+      # SIGQUIT, HAProxy: SIGUSR1) and exits 0, not killed after the 10 s grace (137).
+      local stop_started=$SECONDS exits bad=""
+      timeout --kill-after=10 120 "${compose[@]}" stop --timeout 10 >"$work/stop.log" 2>&1 || cat "$work/stop.log"
+      exits=$(docker inspect --format '{{.Name}}={{.State.ExitCode}}' $("${compose[@]}" ps -q) 2>/dev/null | sed 's#^/##' | sort | tr '\n' ' ')
+      log "stop: $((SECONDS - stop_started))s, exit codes: $exits"
+      for entry in $exits; do [ "${entry##*=}" = 0 ] || bad="$bad $entry"; done
+      if [ -n "$bad" ] && [ "$status" -eq 0 ]; then
+        log "FAILED: not stopped cleanly by its signal:$bad"
+        status=1
+      fi
       local down_started=$SECONDS
       timeout --kill-after=10 180 "${compose[@]}" down --rmi local -v --remove-orphans --timeout 10 >"$work/down.log" 2>&1 ||
         { cat "$work/down.log"; status=1; }
