@@ -15,5 +15,12 @@ export {
 export { instrumentOutbound } from './instrument-outbound.js';
 export { createOutbound, type Outbound, type OutboundOptions } from './outbound.js';
 export { type HostPattern, type HostPolicy, hostPolicy, type PropagateTo } from './propagate-to.js';
-export { hoptraceInterceptor } from './undici-interceptor.js';
+export {
+  type DispatchHandlerLike,
+  type DispatchHeadersLike,
+  type DispatchInterceptorLike,
+  type DispatchLike,
+  type DispatchOptionsLike,
+  hoptraceInterceptor,
+} from './undici-interceptor.js';
 export { type FetchFunction, wrapFetch } from './wrap-fetch.js';

@@ -1,7 +1,5 @@
-// Type-only: undici is an optional peer, and this file must load without it.
-
+import type { IncomingHttpHeaders } from 'node:http';
 import type { TraceContext } from '@hoptrace/core';
-import type { Dispatcher } from 'undici';
 import { dispatchTargetUrl } from './call-target.js';
 import {
   type ClientCall,
@@ -12,6 +10,35 @@ import {
 import { createOutbound, type OutboundOptions } from './outbound.js';
 import { settleBesideTracer } from './tracer-hook.js';
 
+// undici is an optional peer: the types below describe the part of its dispatcher API the
+// interceptor uses, so the published types compile where undici is not installed
+// (`skipLibCheck: false`), and undici 6, 7 and 8's own types fit them.
+
+/** undici's `UndiciHeaders`: the shapes a dispatch's `headers` may take. */
+export type DispatchHeadersLike =
+  | Record<string, string | string[]>
+  | IncomingHttpHeaders
+  | string[]
+  | Iterable<[string, string | string[] | undefined]>
+  | null;
+
+/** The part of undici's `Dispatcher.DispatchOptions` the interceptor reads (undici 6–8). */
+export interface DispatchOptionsLike {
+  origin?: string | URL;
+  path: string;
+  method: string;
+  headers?: DispatchHeadersLike;
+}
+
+/** An undici dispatch handler, of either of its APIs: passed on, wrapped, never built here. */
+export type DispatchHandlerLike = object;
+
+/** undici's `Dispatcher.Dispatch`. */
+export type DispatchLike = (options: DispatchOptionsLike, handler: DispatchHandlerLike) => boolean;
+
+/** undici's `Dispatcher.DispatcherComposeInterceptor`: what `dispatcher.compose()` takes. */
+export type DispatchInterceptorLike = (dispatch: DispatchLike) => DispatchLike;
+
 /** The headers of a dispatch, copied into a form core's `injectHeaders` writes into. */
 type HeadersCopy = Record<string, string | string[] | undefined> | string[];
 
@@ -21,7 +48,7 @@ type HeadersCopy = Record<string, string | string[] | undefined> | string[];
  * repeated names survive. `undefined` for a shape undici would refuse itself: the dispatch is
  * then passed on untouched and undici reports it.
  */
-function copyHeaders(headers: Dispatcher.DispatchOptions['headers']): HeadersCopy | undefined {
+function copyHeaders(headers: unknown): HeadersCopy | undefined {
   if (headers === undefined || headers === null) return {};
   if (Array.isArray(headers)) return [...(headers as string[])];
   if (typeof headers !== 'object') return undefined;
@@ -43,11 +70,11 @@ function copyHeaders(headers: Dispatcher.DispatchOptions['headers']): HeadersCop
  * set on it so a path like `//other.host/` cannot change the host; an absolute-form path (a
  * dispatch to a forward proxy's origin) is the target, and the origin its proxy.
  */
-function dispatchUrl(options: Dispatcher.DispatchOptions): URL | undefined {
+function dispatchUrl(options: DispatchOptionsLike): URL | undefined {
   return dispatchTargetUrl(options.origin, options.path);
 }
 
-type Handler = Dispatcher.DispatchHandler;
+type Handler = DispatchHandlerLike;
 type HandlerMethod = (...args: unknown[]) => unknown;
 
 /** Every method of undici's handler APIs: the legacy one (6.x, 7.x) and the new one (7.x, 8.x). */
@@ -121,7 +148,7 @@ function observingHandler(handler: Handler, call: ClientCall): Handler {
  * `settleBesideTracer`).
  *
  * @param options - See {@link OutboundOptions}. Bad options throw `HoptraceOptionsError` here.
- * @returns A `Dispatcher.DispatcherComposeInterceptor` (see undici's `Dispatcher.compose`).
+ * @returns An interceptor for undici's `Dispatcher.compose` (its `DispatcherComposeInterceptor`).
  *
  * With undici's retry interceptor, list this one first:
  * `agent.compose(hoptraceInterceptor(), interceptors.retry())`. `compose` makes the last
@@ -142,9 +169,7 @@ function observingHandler(handler: Handler, call: ClientCall): Handler {
  * setGlobalDispatcher(dispatcher); // or for every undici call
  * ```
  */
-export function hoptraceInterceptor(
-  options?: OutboundOptions,
-): Dispatcher.DispatcherComposeInterceptor {
+export function hoptraceInterceptor(options?: OutboundOptions): DispatchInterceptorLike {
   const outbound = createOutbound(options);
   // Beside a bridged tracer, its undici instrumentation appends its own identity to each call.
   settleBesideTracer(outbound.current().singleValued, false);
@@ -152,7 +177,7 @@ export function hoptraceInterceptor(
   // attempt with the same handler, from socket and timer callbacks whose async context is the
   // connection's, which may be another request's: the first dispatch's context is the call's.
   const contexts = new WeakMap<object, TraceContext | null>();
-  return function hoptraceInterceptor(dispatch: Dispatcher.Dispatch): Dispatcher.Dispatch {
+  return function hoptraceInterceptor(dispatch: DispatchLike): DispatchLike {
     return function hoptraceDispatch(dispatchOptions, handler) {
       let headers: HeadersCopy | undefined;
       let context: TraceContext | undefined;
