@@ -21,7 +21,12 @@ function hoptraceOptions(variant) {
   return variant === 'hoptrace-observe' ? { observe: () => observed++ } : {};
 }
 
-const HOPTRACE_VARIANTS = new Set(['hoptrace', 'hoptrace-observe', 'hoptrace-trace']);
+const HOPTRACE_VARIANTS = new Set([
+  'hoptrace',
+  'hoptrace-observe',
+  'hoptrace-trace',
+  'hoptrace-plugin-only',
+]);
 
 /**
  * How a hoptrace handler reads the request: the request ID (which leaves the trace headers
@@ -102,7 +107,8 @@ async function fastify(variant) {
   if (HOPTRACE_VARIANTS.has(variant)) {
     const { hoptrace, hoptraceServerOptions } = await import('@hoptrace/fastify');
     const options = hoptraceOptions(variant);
-    app = Fastify({ ...hoptraceServerOptions(options) });
+    // `hoptrace-plugin-only`: the plugin registered alone, the first thing a user tries.
+    app = Fastify(variant === 'hoptrace-plugin-only' ? {} : { ...hoptraceServerOptions(options) });
     await app.register(hoptrace, options);
     read = await hoptraceRead(variant);
   } else if (variant === 'cls-rtracer') {

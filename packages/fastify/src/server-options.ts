@@ -50,8 +50,10 @@ export interface HoptraceServerOptions {
  * up instead of reading the headers a second time. Give this function and the plugin the same
  * options: the plugin checks that they match when it is registered and throws otherwise.
  *
- * Without these server options the plugin still works (it extracts in `onRequest`), but
- * `request.id` is Fastify's own (`req-1`, `req-2`…) and log lines do not carry the request ID.
+ * On an app that keeps Fastify's default request IDs, the plugin registered alone installs this
+ * `genReqId` itself (`setGenReqId`). On one with its own `genReqId` or a `requestIdHeader`
+ * (Fastify 4's default), the plugin alone still works (it extracts in `onRequest`), but
+ * `request.id` is the app's and log lines do not carry the request ID.
  *
  * Options are core's {@link HoptraceOptions}, validated here: a bad one throws
  * `HoptraceOptionsError` naming it.

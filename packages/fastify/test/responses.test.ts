@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { parseRequestId } from '@hoptrace/core';
+import { parseRequestId, tryGetContext } from '@hoptrace/core';
 import { close, listen, send } from '@hoptrace/test-utils';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,7 +66,8 @@ describe.each(FASTIFY_VERSIONS)('%s: every response carries the request ID', (_n
   });
 });
 
-describe.each(FASTIFY_VERSIONS)('%s: request.id and the log reqId', (_name, factory) => {
+describe.each(FASTIFY_VERSIONS)('%s: request.id and the log reqId', (name, factory) => {
+  const seenOnResponse: string[] = [];
   it('logs every line of a request with reqId = the request ID hoptrace decided', async () => {
     const lines: { reqId?: string; msg?: string }[] = [];
     const stream = new Writable({
@@ -95,7 +96,7 @@ describe.each(FASTIFY_VERSIONS)('%s: request.id and the log reqId', (_name, fact
     }
   });
 
-  it('without hoptraceServerOptions, still echoes and sets request.hoptrace; request.id stays Fastify’s own', async () => {
+  it('without hoptraceServerOptions, the plugin installs their genReqId where Fastify’s default is in place', async () => {
     const server = await startTestApp(factory, { serverOptions: false });
     try {
       const response = await send(server.port, {
@@ -105,9 +106,33 @@ describe.each(FASTIFY_VERSIONS)('%s: request.id and the log reqId', (_name, fact
       expect(response.headers['x-request-id']).toBe('plugin-only');
       const body = JSON.parse(response.body);
       expect(body).toMatchObject({ hoptrace: 'plugin-only', requestId: 'plugin-only' });
-      expect(body.id).not.toBe('plugin-only');
+      // Fastify 5's default (requestIdHeader: false) lets the plugin set genReqId; Fastify 4 reads
+      // its own `request-id` header by default, and keeps its own request.id.
+      if (name === 'Fastify 5') expect(body.id).toBe('plugin-only');
+      else expect(body.id).not.toBe('plugin-only');
     } finally {
       await server.close();
+    }
+  });
+
+  it('keeps an app’s own genReqId, with the context still in every hook', async () => {
+    const app = factory({ genReqId: () => 'app-own-id' });
+    await app.register(hoptrace);
+    app.addHook('onResponse', async (request) => {
+      seenOnResponse.push(tryGetContext()?.requestId ?? 'none');
+      expect(request.id).toBe('app-own-id');
+    });
+    app.get('/', async (request) => ({ id: request.id, hoptrace: request.hoptrace.requestId }));
+    await app.ready();
+    const port = await listen(app.server);
+    try {
+      const response = await send(port, { path: '/', headers: { 'x-request-id': 'own' } });
+      expect(JSON.parse(response.body)).toEqual({ id: 'app-own-id', hoptrace: 'own' });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(seenOnResponse).toEqual(['own']);
+    } finally {
+      await close(app.server);
+      await app.close();
     }
   });
 });
