@@ -1,6 +1,7 @@
 import {
   type ContextSlot,
   contextStorage,
+  requestContextSlot,
   runServerRequest,
   type TraceContext,
 } from '@hoptrace/core';
@@ -15,11 +16,14 @@ const storage = contextStorage();
 
 /**
  * `request.hoptrace`: the request's context, its trace headers read the first time it is asked.
- * `null` before hoptrace's `onRequest` ran (as Fastify's own decorators are before they are set),
- * which the augmentation's type leaves out because no route handler sees it.
+ * In a hook that runs before hoptrace's `onRequest` (added before the plugin), the context that
+ * hoptrace's `genReqId` bound to the raw request, which is every request unless the app keeps
+ * a `genReqId` or `requestIdHeader` of its own; only then is it `null` there, as Fastify's own
+ * decorators are before they are set.
  */
 function scopeContext(this: FastifyRequest): TraceContext {
-  return (this as ScopedRequest)[SCOPE]?.context ?? (null as unknown as TraceContext);
+  const slot = (this as ScopedRequest)[SCOPE] ?? requestContextSlot(this.raw);
+  return slot?.context ?? (null as unknown as TraceContext);
 }
 
 /** An app that assigns `request.hoptrace` gets its value back, as with a plain field. */
