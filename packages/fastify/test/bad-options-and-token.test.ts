@@ -1,50 +1,25 @@
-import { DIAGNOSTICS_HEADER, type HoptraceOptions, HoptraceOptionsError } from '@hoptrace/core';
-import { send } from '@hoptrace/test-utils';
+import { DIAGNOSTICS_HEADER, type HoptraceOptions } from '@hoptrace/core';
+import {
+  BAD_OPTION_CASES,
+  type BadOptionCase,
+  expectOptionsRefused,
+  send,
+  TEST_DIAGNOSTICS_TOKEN,
+  thrownBy,
+} from '@hoptrace/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hoptrace, hoptraceServerOptions } from '../src/index.js';
 import { FASTIFY_VERSIONS } from './fastify-versions.js';
 
-const TOKEN = 'a-diagnostics-token-for-tests';
+const TOKEN = TEST_DIAGNOSTICS_TOKEN;
 
-/** Bad options: what is given, the option the error must name, how it must describe the value. */
-const BAD: readonly (readonly [given: unknown, option: string, described: RegExp])[] = [
-  [null, 'options', /got null/],
-  [42, 'options', /got the number 42/],
-  [[], 'options', /got an array/],
-  [() => ({ mode: 'child' }), 'options', /got a function/],
-  ['child', 'options', /got the string "child"/],
+/** The shared table, and the rows of the options every adapter takes beside it. */
+const BAD: readonly BadOptionCase[] = [
+  ...BAD_OPTION_CASES,
   [{ requestIdHeadr: 'x-id' }, 'requestIdHeadr', /is not a hoptrace option/],
-  [
-    { forwardHeaders: [{ name: 'x-a', maxlength: 64 }] },
-    'forwardHeaders[0].maxlength',
-    /is not a member of forwardHeaders\[0\]/,
-  ],
-  [{ observe: { observer: () => {}, servce: 'a' } }, 'observe.servce', /is not a member/],
-  [{ diagnostics: { token: TOKEN, servce: 'a' } }, 'diagnostics.servce', /is not a member/],
-  [{ mode: 42 }, 'mode', /got the number 42/],
   [{ startTrace: 'yes' }, 'startTrace', /got the string "yes"/],
-  [{ requestIdHeader: 'x-hoptrace-diag' }, 'requestIdHeader', /"x-hoptrace-diag"/],
-  [{ requestIdHeader: '__proto__' }, 'requestIdHeader', /"__proto__"/],
   [{ correlationIdHeader: 'x-hoptrace-trail' }, 'correlationIdHeader', /"x-hoptrace-trail"/],
-  [{ forwardHeaders: ['x-hoptrace-*'] }, 'forwardHeaders[0]', /"x-hoptrace-\*"/],
-  [{ diagnostics: { token: TOKEN, service: 'a\r\nb' } }, 'diagnostics.service', /"a\\r\\nb"/],
 ];
-
-function expectRefused(error: unknown, option: string, described: RegExp): void {
-  expect(HoptraceOptionsError.isInstance(error), String(error)).toBe(true);
-  expect((error as HoptraceOptionsError).option).toBe(option);
-  expect((error as Error).message).toContain(`option "${option}"`);
-  expect((error as Error).message).toMatch(described);
-}
-
-function thrownBy(make: () => unknown): unknown {
-  try {
-    make();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 /**
  * What `register(hoptrace, options)` can tell: Fastify turns `null` into `{}` and calls a function
@@ -57,7 +32,7 @@ const BAD_FOR_REGISTER = [
 
 describe('hoptraceServerOptions() refuses bad options at construction', () => {
   it.each(BAD)('%o: names %s', (given, option, described) => {
-    expectRefused(
+    expectOptionsRefused(
       thrownBy(() => hoptraceServerOptions(given as HoptraceOptions)),
       option,
       described,
@@ -83,7 +58,7 @@ describe.each(FASTIFY_VERSIONS)('%s', (_name, factory) => {
       } catch (error) {
         thrown = error;
       }
-      expectRefused(thrown, option, described);
+      expectOptionsRefused(thrown, option, described);
     },
   );
 

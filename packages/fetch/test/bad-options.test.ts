@@ -1,4 +1,10 @@
 import { HoptraceOptionsError } from '@hoptrace/core';
+import {
+  BAD_OPTION_CASES,
+  type BadOptionCase,
+  expectOptionsRefused,
+  TEST_DIAGNOSTICS_TOKEN,
+} from '@hoptrace/test-utils';
 import axios from 'axios';
 import { describe, expect, it } from 'vitest';
 import {
@@ -10,31 +16,18 @@ import {
   wrapFetch,
 } from '../src/index.js';
 
-const TOKEN = 'a-diagnostics-token-for-tests';
-
-/** Bad options: what is given, the option the error must name, how it must describe the value. */
-const BAD: readonly (readonly [given: unknown, option: string, described: RegExp])[] = [
-  [null, 'options', /got null/],
-  [42, 'options', /got the number 42/],
-  [[], 'options', /got an array/],
-  [() => ({ mode: 'child' }), 'options', /got a function/],
-  ['child', 'options', /got the string "child"/],
+/** The shared table, and the rows of the options only the outbound clients take. */
+const BAD: readonly BadOptionCase[] = [
+  ...BAD_OPTION_CASES,
   [{ propagateTp: ['*.internal'] }, 'propagateTp', /is not a hoptrace option/],
-  [
-    { forwardHeaders: [{ name: 'x-a', maxlength: 64 }] },
-    'forwardHeaders[0].maxlength',
-    /is not a member of forwardHeaders\[0\]/,
-  ],
-  [{ observe: { observer: () => {}, servce: 'a' } }, 'observe.servce', /is not a member/],
-  [{ diagnostics: { token: TOKEN, servce: 'a' } }, 'diagnostics.servce', /is not a member/],
-  [{ mode: 42 }, 'mode', /got the number 42/],
   [{ outsideContext: 42 }, 'outsideContext', /got the number 42/],
   [{ outsideContext: () => 'skip' }, 'outsideContext', /got a function/],
   [{ callerHeaders: 'both' }, 'callerHeaders', /got the string "both"/],
-  [{ requestIdHeader: 'x-hoptrace-diag' }, 'requestIdHeader', /"x-hoptrace-diag"/],
-  [{ requestIdHeader: '__proto__' }, 'requestIdHeader', /"__proto__"/],
-  [{ forwardHeaders: ['x-hoptrace-*'] }, 'forwardHeaders[0]', /"x-hoptrace-\*"/],
-  [{ diagnostics: { token: TOKEN, service: 'café' } }, 'diagnostics.service', /"café"/],
+  [
+    { diagnostics: { token: TEST_DIAGNOSTICS_TOKEN, service: 'café' } },
+    'diagnostics.service',
+    /"café"/,
+  ],
 ];
 
 const noFetch = (() => Promise.resolve(new Response('ok'))) as typeof fetch;
@@ -60,16 +53,9 @@ function thrownBy(make: () => unknown): unknown {
   return undefined;
 }
 
-function expectRefused(error: unknown, option: string, described: RegExp): void {
-  expect(HoptraceOptionsError.isInstance(error), String(error)).toBe(true);
-  expect((error as HoptraceOptionsError).option).toBe(option);
-  expect((error as Error).message).toContain(`option "${option}"`);
-  expect((error as Error).message).toMatch(described);
-}
-
 describe.each(FACTORIES)('%s refuses bad options at construction', (_name, make) => {
   it.each(BAD)('%o: names %s', (given, option, described) => {
-    expectRefused(
+    expectOptionsRefused(
       thrownBy(() => make(given)),
       option,
       described,
@@ -89,7 +75,7 @@ describe('the arguments that are not options', () => {
     ['https://example.com', /got the string/],
     [{ fetch: noFetch }, /got an object/],
   ])('wrapFetch(%o) names fetch', (given, described) => {
-    expectRefused(
+    expectOptionsRefused(
       thrownBy(() => wrapFetch(given as never)),
       'fetch',
       described,
@@ -104,7 +90,7 @@ describe('the arguments that are not options', () => {
     [{ interceptors: { request: {} }, getUri: () => '' }, /got an object/],
     [{ baseURL: 'http://orders.internal' }, /got an object/],
   ])('instrumentAxios(%o) names instance', (given, described) => {
-    expectRefused(
+    expectOptionsRefused(
       thrownBy(() => instrumentAxios(given as never)),
       'instance',
       described,

@@ -1,3 +1,10 @@
+export {
+  BAD_OPTION_CASES,
+  type BadOptionCase,
+  expectOptionsRefused,
+  TEST_DIAGNOSTICS_TOKEN,
+  thrownBy,
+} from './bad-options.js';
 export { continuations } from './continuations.js';
 export { countHeaderReads, type HeaderReads } from './header-reads.js';
 export {
