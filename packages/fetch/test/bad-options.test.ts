@@ -1,4 +1,3 @@
-import { HoptraceOptionsError } from '@hoptrace/core';
 import {
   BAD_OPTION_CASES,
   type BadOptionCase,
