@@ -9,6 +9,7 @@ import {
   isPlainObject,
   refuseUnknownKeys,
 } from './errors.js';
+import { FORMAT_HEADERS } from './format-headers.js';
 import type { HeaderCarrier } from './header-carrier.js';
 import {
   type ObserveOptions,
@@ -222,18 +223,8 @@ export function mightBeWanted(options: ResolvedOptions, name: string): boolean {
 }
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const RESERVED = new Set([
-  'b3',
-  'x-b3-traceid',
-  'x-b3-spanid',
-  'x-b3-parentspanid',
-  'x-b3-sampled',
-  'x-b3-flags',
-  'traceparent',
-  'tracestate',
-  'x-ot-span-context',
-  'baggage',
-]);
+/** Every header of every format: never a request ID or `forwardHeaders` name. */
+const RESERVED: ReadonlySet<string> = new Set(Object.values(FORMAT_HEADERS).flat());
 /**
  * Headers that must never be forwarded or written as a request ID: framing and hop-by-hop
  * headers (RFC 9110 §7.6.1; forwarding them breaks requests or opens request smuggling) and

@@ -14,6 +14,7 @@ import { type ActiveSpan, checkedSpan } from '../active-span.js';
 import { tryGetContext } from '../context-storage.js';
 import { createHoptrace, type Hoptrace } from '../create-hoptrace.js';
 import { sameTrace } from '../extract.js';
+import { BAGGAGE_HEADER, FORMAT_HEADERS } from '../format-headers.js';
 import { outboundPairsWith } from '../inject.js';
 import { ALL_FORMATS, type HoptraceOptions, type ResolvedOptions } from '../options.js';
 import type { TraceContext } from '../trace-context.js';
@@ -22,7 +23,7 @@ import { baggageFromHeader, outboundBaggage, rememberExtractedBaggage } from './
 import { bridgeOpenTelemetry, spanIdentity } from './bridge.js';
 import { HOPTRACE_CONTEXT_KEY, hoptraceContextOf } from './context-key.js';
 import { B3_DEBUG_FLAG_KEY, isB3Debug, isTracingSuppressed } from './otel-keys.js';
-import { BAGGAGE_HEADER, FORMAT_HEADERS, headerNamesOf, readCarrier } from './read-carrier.js';
+import { headerNamesOf, readCarrier } from './read-carrier.js';
 
 /**
  * Every header `inject` may write (and `extract` reads), in a stable order: the request ID

@@ -1,49 +1,7 @@
 import type { TextMapGetter } from '@opentelemetry/api';
-import { B3_MULTI_HEADER_NAMES } from '../b3-multi.js';
+import { FORMAT_HEADERS } from '../format-headers.js';
 import type { HeaderRecord } from '../header-carrier.js';
-import type { HeaderFormat, ResolvedOptions } from '../options.js';
-
-/**
- * The W3C Baggage header, which `HoptracePropagator.inject` writes itself (from the context's
- * OpenTelemetry `Baggage`) rather than as the engine forwards it.
- *
- * Spec: W3C Baggage, "Header Name".
- *
- * @example
- * ```ts
- * setter.set(carrier, BAGGAGE_HEADER, 'userId=alice');
- * ```
- */
-export const BAGGAGE_HEADER = 'baggage';
-
-/**
- * The headers of each format, in the order OpenTelemetry's own propagators list them in
- * `fields()` (`B3SinglePropagator`: `b3`; `B3MultiPropagator`: trace ID, span ID, flags, sampled,
- * parent span ID; `W3CTraceContextPropagator`: `traceparent`, `tracestate`;
- * `W3CBaggagePropagator`: `baggage`). Both what {@link readCarrier} asks the getter for and what
- * `HoptracePropagator.fields()` lists.
- *
- * Spec: openzipkin/b3-propagation; W3C Trace Context Level 1 §3; W3C Baggage; OpenTelemetry
- * Propagators API (`Fields`).
- *
- * @example
- * ```ts
- * FORMAT_HEADERS.traceparent; // ['traceparent', 'tracestate']
- * ```
- */
-export const FORMAT_HEADERS: Readonly<Record<HeaderFormat, readonly string[]>> = Object.freeze({
-  'b3-single': Object.freeze(['b3']),
-  'b3-multi': Object.freeze([
-    B3_MULTI_HEADER_NAMES.traceId,
-    B3_MULTI_HEADER_NAMES.spanId,
-    B3_MULTI_HEADER_NAMES.flags,
-    B3_MULTI_HEADER_NAMES.sampled,
-    B3_MULTI_HEADER_NAMES.parentSpanId,
-  ]),
-  traceparent: Object.freeze(['traceparent', 'tracestate']),
-  'x-ot-span-context': Object.freeze(['x-ot-span-context']),
-  baggage: Object.freeze([BAGGAGE_HEADER]),
-});
+import type { ResolvedOptions } from '../options.js';
 
 /**
  * Every header name `extract` reads under `options`, each once: the request ID header, the
