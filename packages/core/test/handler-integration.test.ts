@@ -8,9 +8,9 @@ import {
   listen,
 } from '@hoptrace/test-utils';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { getContext } from '../src/context-storage.js';
-import { hoptraceHandler } from '../src/handler.js';
-import { parseRequestId } from '../src/request-id.js';
+import { parseRequestId } from '../src/codec/request-id.js';
+import { getContext } from '../src/context/context-storage.js';
+import { hoptraceHandler } from '../src/server/handler.js';
 
 let server: Server;
 let port: number;

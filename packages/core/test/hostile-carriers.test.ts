@@ -1,12 +1,12 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { extract } from '../src/extract.js';
-import type { HeaderCarrier } from '../src/header-carrier.js';
-import { isHeaderName, isSafeHeaderValue } from '../src/header-value.js';
-import { injectHeaders, outboundHeaders } from '../src/inject.js';
-import type { HoptraceOptions } from '../src/options.js';
-import type { TraceContext } from '../src/trace-context.js';
+import { isHeaderName, isSafeHeaderValue } from '../src/codec/header-value.js';
+import type { TraceContext } from '../src/context/trace-context.js';
+import { extract } from '../src/engine/extract.js';
+import type { HeaderCarrier } from '../src/engine/header-carrier.js';
+import { injectHeaders, outboundHeaders } from '../src/engine/inject.js';
+import type { HoptraceOptions } from '../src/engine/options.js';
 
 // Carriers that are not HTTP parsers (a queue message's headers, a JSON object, metadata) hand
 // over whatever bytes they hold. Each case below starts from a valid value of one header and

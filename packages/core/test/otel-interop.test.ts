@@ -16,10 +16,10 @@ import {
 } from '@opentelemetry/core';
 import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { extract } from '../src/extract.js';
-import { randomHexId } from '../src/hex-id.js';
-import { outboundHeaders } from '../src/inject.js';
-import type { HeaderFormat } from '../src/options.js';
+import type { HeaderFormat } from '../src/codec/headers.js';
+import { randomHexId } from '../src/codec/hex-id.js';
+import { extract } from '../src/engine/extract.js';
+import { outboundHeaders } from '../src/engine/inject.js';
 import { bridgeOpenTelemetry, HoptracePropagator } from '../src/otel/index.js';
 
 const propagators = {

@@ -1,17 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseB3Multi } from '../src/b3-multi.js';
-import { parseB3Single } from '../src/b3-single.js';
-import { parseBaggage } from '../src/baggage.js';
-import { extract, openExtraction } from '../src/extract.js';
-import type { HeaderCarrier } from '../src/header-carrier.js';
-import { outboundHeaders } from '../src/inject.js';
-import { type HoptraceOptions, resolveOptions } from '../src/options.js';
-import { parseRequestId } from '../src/request-id.js';
-import type { TraceContext } from '../src/trace-context.js';
-import { parseTraceparent } from '../src/traceparent.js';
-import { parseTracestate } from '../src/tracestate.js';
-import { parseOtSpanContext } from '../src/x-ot-span-context.js';
+import { parseB3Multi } from '../src/codec/b3-multi.js';
+import { parseB3Single } from '../src/codec/b3-single.js';
+import { parseBaggage } from '../src/codec/baggage.js';
+import { parseRequestId } from '../src/codec/request-id.js';
+import { parseTraceparent } from '../src/codec/traceparent.js';
+import { parseTracestate } from '../src/codec/tracestate.js';
+import { parseOtSpanContext } from '../src/codec/x-ot-span-context.js';
+import type { TraceContext } from '../src/context/trace-context.js';
+import { extract, openExtraction } from '../src/engine/extract.js';
+import type { HeaderCarrier } from '../src/engine/header-carrier.js';
+import { outboundHeaders } from '../src/engine/inject.js';
+import { type HoptraceOptions, resolveOptions } from '../src/engine/options.js';
 
 const NAMES = [
   'x-request-id',

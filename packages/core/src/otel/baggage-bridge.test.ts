@@ -9,7 +9,7 @@ import {
 import { W3CBaggagePropagator } from '@opentelemetry/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BAGGAGE_MAX_LENGTH, BAGGAGE_MAX_MEMBERS, parseBaggage } from '../baggage.js';
+import { BAGGAGE_MAX_LENGTH, BAGGAGE_MAX_MEMBERS, parseBaggage } from '../codec/baggage.js';
 import { BAGGAGE_MAX_MEMBER_LENGTH, baggageFromHeader, formatBaggage } from './baggage-bridge.js';
 
 const otel = new W3CBaggagePropagator();

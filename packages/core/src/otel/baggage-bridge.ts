@@ -5,9 +5,9 @@ import {
   type Context,
   propagation,
 } from '@opentelemetry/api';
-import { BAGGAGE_MAX_LENGTH, BAGGAGE_MAX_MEMBERS, parseBaggage } from '../baggage.js';
-import { trimOptionalWhitespace } from '../optional-whitespace.js';
-import type { TraceContext } from '../trace-context.js';
+import { BAGGAGE_MAX_LENGTH, BAGGAGE_MAX_MEMBERS, parseBaggage } from '../codec/baggage.js';
+import { trimOptionalWhitespace } from '../codec/optional-whitespace.js';
+import type { TraceContext } from '../context/trace-context.js';
 
 /**
  * Longest list-member, in bytes, that goes into or comes out of OpenTelemetry's Baggage API.

@@ -16,18 +16,18 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { currentActiveSpanSource } from '../active-span.js';
 import {
   currentContextFallback,
   getContext,
   getRequestId,
   runWithContext,
   tryGetContext,
-} from '../context-storage.js';
+} from '../context/context-storage.js';
+import { logFields } from '../context/log-fields.js';
+import { currentActiveSpanSource } from '../engine/active-span.js';
+import { extract } from '../engine/extract.js';
+import { injectHeaders, outboundHeaders } from '../engine/inject.js';
 import { NoActiveContextError } from '../errors.js';
-import { extract } from '../extract.js';
-import { injectHeaders, outboundHeaders } from '../inject.js';
-import { logFields } from '../log-fields.js';
 import { bridgeOpenTelemetry } from './bridge.js';
 import { HoptracePropagator } from './hoptrace-propagator.js';
 

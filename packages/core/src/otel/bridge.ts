@@ -6,16 +6,16 @@ import {
   trace,
 } from '@opentelemetry/api';
 import {
+  type ContextFallback,
+  currentContextFallback,
+  setContextFallback,
+} from '../context/context-storage.js';
+import {
   type ActiveSpan,
   type ActiveSpanSource,
   currentActiveSpanSource,
   setActiveSpanSource,
-} from '../active-span.js';
-import {
-  type ContextFallback,
-  currentContextFallback,
-  setContextFallback,
-} from '../context-storage.js';
+} from '../engine/active-span.js';
 import { describeValue, HoptraceOptionsError } from '../errors.js';
 import { hoptraceContextOf } from './context-key.js';
 

@@ -1,5 +1,5 @@
 import { type Context, createContextKey } from '@opentelemetry/api';
-import type { TraceContext } from '../trace-context.js';
+import type { TraceContext } from '../context/trace-context.js';
 
 /**
  * The OpenTelemetry context key under which {@link HoptracePropagator} keeps the hoptrace

@@ -10,15 +10,15 @@ import {
   TraceFlags,
   trace,
 } from '@opentelemetry/api';
-import { type ActiveSpan, checkedSpan } from '../active-span.js';
-import { tryGetContext } from '../context-storage.js';
-import { createHoptrace, type Hoptrace } from '../create-hoptrace.js';
-import { sameTrace } from '../extract.js';
-import { BAGGAGE_HEADER, FORMAT_HEADERS } from '../format-headers.js';
-import { outboundPairsWith } from '../inject.js';
-import { ALL_FORMATS, type HoptraceOptions, type ResolvedOptions } from '../options.js';
-import type { TraceContext } from '../trace-context.js';
-import { DIAGNOSTICS_HEADER } from '../trail.js';
+import { ALL_FORMATS, BAGGAGE_HEADER, FORMAT_HEADERS } from '../codec/headers.js';
+import { tryGetContext } from '../context/context-storage.js';
+import type { TraceContext } from '../context/trace-context.js';
+import { DIAGNOSTICS_HEADER } from '../diagnostics/trail.js';
+import { type ActiveSpan, checkedSpan } from '../engine/active-span.js';
+import { createHoptrace, type Hoptrace } from '../engine/create-hoptrace.js';
+import { sameTrace } from '../engine/extract.js';
+import { outboundPairsWith } from '../engine/inject.js';
+import type { HoptraceOptions, ResolvedOptions } from '../engine/options.js';
 import { baggageFromHeader, outboundBaggage, rememberExtractedBaggage } from './baggage-bridge.js';
 import { bridgeOpenTelemetry, spanIdentity } from './bridge.js';
 import { HOPTRACE_CONTEXT_KEY, hoptraceContextOf } from './context-key.js';

@@ -1,7 +1,7 @@
 import type { TextMapGetter } from '@opentelemetry/api';
-import { FORMAT_HEADERS } from '../format-headers.js';
-import type { HeaderRecord } from '../header-carrier.js';
-import type { ResolvedOptions } from '../options.js';
+import { FORMAT_HEADERS } from '../codec/headers.js';
+import type { HeaderRecord } from '../engine/header-carrier.js';
+import type { ResolvedOptions } from '../engine/options.js';
 
 /**
  * Every header name `extract` reads under `options`, each once: the request ID header, the
