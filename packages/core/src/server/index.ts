@@ -1,0 +1,55 @@
+/**
+ * `@hoptrace/core/adapter`: what a server or client adapter is built from. Applications do not
+ * need it; the Express, Koa, Fastify and outbound adapters use nothing else of core's insides.
+ *
+ * - Server side: `createHoptrace` validates the options once; `openServerRequest` opens a request
+ *   (context, echoed request ID, observation, diagnostic trail) and `runServerRequest` runs the
+ *   framework's handler inside it; `requestContextSlot` / `bindRequestContext` reach the context
+ *   from code that holds the request but runs outside its async context.
+ * - Client side: `contextStorage` and `currentRequestOptions` find the calling request and its
+ *   configuration; `headerTarget` writes into any header shape; `activeSpan` names the bridged
+ *   tracer's current span.
+ *
+ * @example
+ * ```ts
+ * import { createHoptrace, openServerRequest, runServerRequest } from '@hoptrace/core/adapter';
+ * ```
+ *
+ * @packageDocumentation
+ */
+
+export { B3_MULTI_HEADER_NAMES, type B3MultiHeaders } from '../codec/b3-multi.js';
+export { isHexId, randomHexId } from '../codec/hex-id.js';
+export { bindRequestContext, requestContextSlot } from '../context/bind-emitter.js';
+export { ContextSlot } from '../context/context-slot.js';
+export { contextStorage, currentRequestOptions } from '../context/context-storage.js';
+export { type ResolvedObserver, resolveObserver } from '../diagnostics/observation.js';
+export {
+  type ActiveSpan,
+  type ActiveSpanSource,
+  activeSpan,
+  currentActiveSpanSource,
+} from '../engine/active-span.js';
+export { createHoptrace, type Hoptrace } from '../engine/create-hoptrace.js';
+export type { HeadersLike } from '../engine/header-carrier.js';
+export {
+  type HeaderTarget,
+  headerTarget,
+  type OutgoingHeadersLike,
+  type WritableHeaderCarrier,
+} from '../engine/header-target.js';
+export {
+  type CallerHeaders,
+  type InjectBehaviour,
+  injectHeadersResolved,
+  TRACE_IDENTITY_HEADERS,
+} from '../engine/inject.js';
+export { checkOptions, type ResolvedOptions, resolveOptions } from '../engine/options.js';
+export { describeValue } from '../errors.js';
+export { openDiagnostics } from './server-diagnostics.js';
+export {
+  extractServerRequest,
+  openServerRequest,
+  runServerRequest,
+  watchServerResponse,
+} from './server-request.js';
