@@ -1,15 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { getContext, type HoptraceOptions, hoptraceHandler, injectHeaders } from '@hoptrace/core';
 import {
   diagnosticHopOf,
   formatTrail,
-  getContext,
-  type HoptraceOptions,
-  hoptraceHandler,
-  injectHeaders,
   TRAIL_HEADER,
   type TrailCall,
-} from '@hoptrace/core';
+} from '@hoptrace/core/diagnostics';
 import { holdRefusedPort } from '@hoptrace/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryIo } from '../test/memory-io.js';

@@ -11,7 +11,7 @@ import {
   type TrailCall,
   trailAddress,
   trailBreaks,
-} from '@hoptrace/core';
+} from '@hoptrace/core/diagnostics';
 import { type CliIo, writeOut } from './cli-io.js';
 import { parseDuration } from './parse-duration.js';
 import { asUsageError, UsageError } from './usage-error.js';
