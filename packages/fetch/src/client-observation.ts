@@ -15,8 +15,8 @@ import {
   trailAddress,
   type WritableHeaderCarrier,
 } from '@hoptrace/core';
-import { callKey, claimCall, takeClaim } from './call-claims.js';
 import type { Outbound } from './outbound.js';
+import { markRecordedByClient, recordingKey, takeRecordedByClient } from './recorded-calls.js';
 
 /**
  * One outbound call being recorded: what the request carried and when it left. Made by
@@ -38,8 +38,8 @@ export interface ClientCall {
   timedOut: boolean;
   /** Set once the record is written: a call is recorded once. */
   done: boolean;
-  /** Releases the client's claim on the call (see `call-claims`), once it is recorded. */
-  readonly release: (() => void) | undefined;
+  /** Forgets the client's mark on the call (see `recorded-calls`), once it is recorded. */
+  readonly forget: (() => void) | undefined;
 }
 
 const DEFAULT_PORTS: Readonly<Record<string, number>> = {
@@ -107,29 +107,41 @@ function sentIdentity(target: HeaderTarget): { traceId: string | null; spanId: s
   };
 }
 
+/** What {@link startClientCall} is told about a call that got hoptrace's headers. */
+export interface ClientCallStart {
+  /** The request context whose headers the call carries. */
+  readonly context: TraceContext;
+  /** The headers as written: `per-call` mode minted a fresh ID there, a caller's own ID wins. */
+  readonly sent: WritableHeaderCarrier;
+  /** The URL the call connects to, `undefined` when the client cannot tell. */
+  readonly url: URL | undefined;
+  readonly method: string;
+  /**
+   * `client` (default) for `wrapFetch`, the interceptor and axios; `hook` for
+   * `instrumentOutbound`'s hooks, which leave a call to the client that already records it.
+   */
+  readonly source?: 'client' | 'hook';
+}
+
 /**
  * Starts recording a call that got hoptrace's headers, when anything wants it: the `observe`
- * option, or the diagnostic hop of `context`'s request (see core's `diagnosticHopOf`); otherwise
- * returns `undefined` at the cost of one lookup. The request and correlation IDs are read back
- * from `sent`, the headers actually written: `per-call` mode minted a fresh ID there, and a
- * caller's own ID wins over ours. Call it right before the call leaves, so `start` and
- * `durationMs` cover the call alone. `by: 'hook'` (instrumentOutbound's hooks) returns `undefined`
- * for a call a client (`by: 'client'`) already records.
+ * option, or the diagnostic hop of the context's request (see core's `diagnosticHopOf`);
+ * otherwise returns `undefined` at the cost of one lookup. The request and correlation IDs are
+ * read back from `sent`, the headers actually written. Call it right before the call leaves, so
+ * `start` and `durationMs` cover the call alone. A hook's start returns `undefined` for a call a
+ * client already records.
  *
  * @example
  * ```ts
- * const call = startClientCall(outbound, context, headers, url, 'GET');
- * if (call !== undefined) promise.then((response) => recordResponse(call, response.status, response.headers, null));
+ * const call = startClientCall(outbound, { context, sent: headers, url, method: 'GET' });
+ * if (call !== undefined) promise.then((response) => recordResponse(call, response));
  * ```
  */
 export function startClientCall(
   outbound: Outbound,
-  context: TraceContext,
-  sent: WritableHeaderCarrier,
-  url: URL | undefined,
-  method: string,
-  by: 'client' | 'hook' = 'client',
+  start: ClientCallStart,
 ): ClientCall | undefined {
+  const { context, sent, url, method, source = 'client' } = start;
   const options = outbound.current().hoptrace.options;
   const observer = options.observe;
   const hop = diagnosticHopOf(context);
@@ -147,8 +159,8 @@ export function startClientCall(
     // An odd carrier: the context still says what was meant to be sent.
   }
   // A call a hoptrace client already records reaches instrumentOutbound's hooks too: once only.
-  const key = callKey(requestId ?? context.requestId, method, url);
-  if (by === 'hook' && takeClaim(context, key)) return undefined;
+  const key = recordingKey(requestId ?? context.requestId, method, url);
+  if (source === 'hook' && takeRecordedByClient(context, key)) return undefined;
   let diagnostic: DiagnosticCall | undefined;
   if (hop !== undefined) {
     let identity: { traceId: string | null; spanId: string | null } = {
@@ -176,7 +188,7 @@ export function startClientCall(
     startedAt: performance.now(),
     timedOut: false,
     done: false,
-    release: by === 'client' ? claimCall(context, key) : undefined,
+    forget: source === 'client' ? markRecordedByClient(context, key) : undefined,
   };
 }
 
@@ -191,7 +203,7 @@ function text(value: unknown): string | undefined {
 }
 
 /**
- * The value of `name` (lower-case) in response headers of any shape clients hand out: a fetch
+ * The value of `name` (lower-case) in response headers of any form clients hand out: a fetch
  * `Headers` or `AxiosHeaders` (`get`), a flat raw `[name, value, …]` array of strings or bytes
  * (undici), or a record (Node, undici's new handler API). The first value when repeated.
  *
@@ -296,17 +308,21 @@ export function failureFlag(error: unknown, reason?: unknown): FailureFlag {
   return 'UF';
 }
 
-function write(
-  call: ClientCall,
-  status: number | null,
-  echoedRequestId: string | null,
-  failure: FailureFlag | null,
-  remote: Endpoint | null,
-  trail?: string,
-): void {
+/** How a call ended, as {@link write} records it. */
+interface CallOutcome {
+  readonly status: number | null;
+  readonly echoedRequestId: string | null;
+  readonly failure: FailureFlag | null;
+  readonly remote: Endpoint | null;
+  /** The response's trail header, for a diagnostic call. */
+  readonly trail?: string | undefined;
+}
+
+function write(call: ClientCall, outcome: CallOutcome): void {
   if (call.done) return;
   call.done = true;
-  call.release?.();
+  call.forget?.();
+  const { status, echoedRequestId, failure, remote, trail } = outcome;
   if (call.diagnostic !== undefined) {
     const at = remote === null ? null : trailAddress(remote.address, remote.port);
     if (failure !== null) call.diagnostic.failure(failure, at);
@@ -330,29 +346,42 @@ function write(
   call.observer.record(observation);
 }
 
+/** A response whose headers arrived, as {@link recordResponse} takes it. */
+export interface ClientResponse {
+  readonly status: number;
+  /** The response headers, any form {@link responseHeader} reads. */
+  readonly headers: unknown;
+  /** The peer, when the client exposes its socket; `null` otherwise (undici hides it). */
+  readonly remote?: Endpoint | null;
+}
+
 /**
  * Records a call whose response headers arrived. Never throws.
  *
- * @param headers - The response headers, any shape {@link responseHeader} reads.
- *
  * @example
  * ```ts
- * recordResponse(call, response.status, response.headers, null);
+ * recordResponse(call, { status: response.status, headers: response.headers });
  * ```
  */
-export function recordResponse(
-  call: ClientCall,
-  status: number,
-  headers: unknown,
-  remote: Endpoint | null,
-): void {
+export function recordResponse(call: ClientCall, response: ClientResponse): void {
   try {
+    const { status, headers, remote = null } = response;
     const echoed = responseHeader(headers, call.requestIdHeader) ?? null;
     const trail = call.diagnostic === undefined ? undefined : responseHeader(headers, TRAIL_HEADER);
-    write(call, status, echoed, null, remote, trail);
+    write(call, { status, echoedRequestId: echoed, failure: null, remote, trail });
   } catch {
     // Observing must never change the call.
   }
+}
+
+/** A call that got no response, as {@link recordFailure} takes it. */
+export interface ClientFailure {
+  /** The client's error. */
+  readonly error: unknown;
+  /** The peer, when the client exposes its socket. Default: `null`. */
+  readonly remote?: Endpoint | null;
+  /** The reason of the caller's aborted signal, for clients (axios) that replace it (see {@link failureFlag}). */
+  readonly reason?: unknown;
 }
 
 /**
@@ -360,17 +389,14 @@ export function recordResponse(
  *
  * @example
  * ```ts
- * promise.catch((error) => recordFailure(call, error, null));
+ * promise.catch((error) => recordFailure(call, { error }));
  * ```
  */
-export function recordFailure(
-  call: ClientCall,
-  error: unknown,
-  remote: Endpoint | null,
-  reason?: unknown,
-): void {
+export function recordFailure(call: ClientCall, failure: ClientFailure): void {
   try {
-    write(call, null, null, call.timedOut ? 'UT' : failureFlag(error, reason), remote);
+    const { error, remote = null, reason } = failure;
+    const flag = call.timedOut ? 'UT' : failureFlag(error, reason);
+    write(call, { status: null, echoedRequestId: null, failure: flag, remote });
   } catch {
     // Observing must never change the call.
   }

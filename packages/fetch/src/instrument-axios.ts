@@ -3,6 +3,7 @@ import {
   type HeadersLike,
   HoptraceOptionsError,
   type TraceContext,
+  type WritableHeaderCarrier,
 } from '@hoptrace/core';
 import { absoluteTargetUrl, callTargetUrl } from './call-target.js';
 import {
@@ -10,10 +11,9 @@ import {
   recordFailure,
   recordResponse,
   socketEndpoint,
-  startClientCall,
 } from './client-observation.js';
-import { createOutbound, type Outbound, type OutboundOptions } from './outbound.js';
-import { settleBesideTracer } from './tracer-hook.js';
+import type { OutboundOptions } from './outbound.js';
+import { createOutboundClient } from './outbound-call.js';
 
 /**
  * The part of an axios request config the interceptor reads: its headers. axios 1.x hands
@@ -110,40 +110,89 @@ function axiosHeadersAdapter(headers: AxiosHeadersLike): HeadersLike {
   };
 }
 
+/** The headers of one axios call, ready for hoptrace's to be written into. */
+interface AxiosHeadersWrite {
+  /** What ours are written into. */
+  readonly carrier: WritableHeaderCarrier;
+  /** Finishes the write (puts the result on the config); returns what the call sends. */
+  finish(): WritableHeaderCarrier;
+}
+
+/** The request ID header of a call, and the IDs hoptrace wrote in `per-call` mode. */
+interface RequestIdHandling {
+  readonly header: string;
+  /** Set in `per-call` mode: the IDs hoptrace wrote, which a retry does not reuse. */
+  readonly ownIds: OwnRequestIds | undefined;
+}
+
 /**
- * A plain-record `config.headers` (or none) with the headers added, as a new record: the caller's
- * may be shared with other calls. Values that are not header text (axios' `false` = "never send",
- * `null`, nested default buckets) are kept aside and put back last, so they still win.
+ * `config.headers` as `AxiosHeaders`: written in place, through {@link axiosHeadersAdapter}. A
+ * request ID hoptrace wrote on an earlier attempt (a retry re-sending the config) is removed
+ * first, so the attempt gets its own.
  */
-function injectIntoRecord(
-  outbound: Outbound,
+function prepareAxiosHeaders(
+  headers: AxiosHeadersLike,
   context: TraceContext,
-  headers: unknown,
-  ownIds: OwnRequestIds | undefined,
-): Record<string, unknown> {
+  requestId: RequestIdHandling,
+): AxiosHeadersWrite {
+  const { header, ownIds } = requestId;
+  const adapter = axiosHeadersAdapter(headers);
+  let callerSet = ownIds !== undefined && adapter.has(header);
+  if (callerSet && ownIds?.isOwn(context, adapter.get(header) ?? undefined)) {
+    headers.delete(header);
+    callerSet = false;
+  }
+  return {
+    carrier: adapter,
+    finish() {
+      // Only what hoptrace wrote: a caller's own ID must keep winning on a retry.
+      if (!callerSet) ownIds?.remember(context, adapter.get(header) ?? undefined);
+      return adapter;
+    },
+  };
+}
+
+/**
+ * A plain-record `config.headers` (or none): ours are written into a new record, since the
+ * caller's may be shared with other calls, which replaces `config.headers` (axios turns it back
+ * into `AxiosHeaders` before sending). Values that are not header text (axios' `false` = "never
+ * send", `null`, nested default buckets) are kept aside and put back last, so they still win.
+ */
+function prepareHeaderRecord(
+  config: AxiosRequestConfigLike,
+  context: TraceContext,
+  requestId: RequestIdHandling,
+): AxiosHeadersWrite {
+  const { header, ownIds } = requestId;
   const text: Record<string, string | string[] | number> = {};
   const other: Record<string, unknown> = {};
-  const idHeader = outbound.current().hoptrace.options.requestIdHeader;
   let callerSet = false;
+  const headers = config.headers;
   if (typeof headers === 'object' && headers !== null) {
     for (const [name, value] of Object.entries(headers)) {
       const valueText = headerText(value);
       if (valueText === undefined) other[name] = value;
       else if (
         ownIds !== undefined &&
-        name.toLowerCase() === idHeader &&
+        name.toLowerCase() === header &&
         ownIds.isOwn(context, valueText)
       ) {
         // A retry re-sending the config of an earlier attempt: its per-call ID is not reused.
       } else {
-        if (name.toLowerCase() === idHeader) callerSet = true;
+        if (name.toLowerCase() === header) callerSet = true;
         text[name] = value as string | string[] | number;
       }
     }
   }
-  const injected = outbound.inject(context, text);
-  if (!callerSet) ownIds?.remember(context, headerText(injected[idHeader]));
-  return { ...injected, ...other };
+  return {
+    carrier: text,
+    finish() {
+      if (!callerSet) ownIds?.remember(context, headerText(text[header]));
+      const merged = { ...text, ...other };
+      config.headers = merged;
+      return merged as Record<string, string>;
+    },
+  };
 }
 
 /**
@@ -215,8 +264,11 @@ interface AxiosErrorLike {
   readonly request?: unknown;
 }
 
-function callOf(calls: WeakMap<object, ClientCall>, config: unknown): ClientCall | undefined {
-  return typeof config === 'object' && config !== null ? calls.get(config) : undefined;
+function recordingOf(
+  recordings: WeakMap<object, ClientCall>,
+  config: unknown,
+): ClientCall | undefined {
+  return typeof config === 'object' && config !== null ? recordings.get(config) : undefined;
 }
 
 function socketOf(request: unknown): unknown {
@@ -225,10 +277,14 @@ function socketOf(request: unknown): unknown {
     : undefined;
 }
 
-function recordAxiosResponse(call: ClientCall, response: AxiosResponseLike): void {
-  if (typeof response.status !== 'number') return;
-  const remote = socketEndpoint(socketOf(response.request));
-  recordResponse(call, response.status, response.headers, remote);
+function recordAxiosResponse(recording: ClientCall, response: AxiosResponseLike): void {
+  const { status, headers } = response;
+  if (typeof status !== 'number') return;
+  recordResponse(recording, {
+    status,
+    headers,
+    remote: socketEndpoint(socketOf(response.request)),
+  });
 }
 
 /**
@@ -269,7 +325,7 @@ function checkAxiosInstance(instance: unknown): void {
  * - A failing call (503, ECONNREFUSED) rejects with axios' own error, unchanged.
  * - Beside OpenTelemetry's http and undici instrumentations, with `bridgeOpenTelemetry()`: the
  *   call leaves with one trace identity, the client span OTel opened for it, and hoptrace's
- *   request ID, with either adapter (see `settleBesideTracer`).
+ *   request ID, with either adapter (see `ensureTracerHooks`).
  * - With `observe`, a response interceptor also records each call that got the headers, after
  *   axios settled it (the body read, so `durationMs` includes it); `remote` comes from the http
  *   adapter's socket.
@@ -300,10 +356,9 @@ export function instrumentAxios(
   options: OutboundOptions = {},
 ): () => void {
   checkAxiosInstance(instance);
-  const outbound = createOutbound(options);
   // Beside a bridged tracer, its http or undici instrumentation writes its own identity over or
-  // after ours (which adapter a call takes is axios' choice: both are settled).
-  settleBesideTracer(outbound.current().singleValued, true);
+  // after ours (which adapter a call takes is axios' choice: both are handled).
+  const client = createOutboundClient(options, { besideTracer: 'undici-and-http' });
   // Used by the calls whose options (the server's or this client's) say `per-call`.
   const perCallIds = new OwnRequestIds();
 
@@ -316,48 +371,31 @@ export function instrumentAxios(
     }
   };
 
-  // The call each config started, for the response interceptor: axios hands the config it sent
-  // on as `response.config` and `error.config`. Also without `observe`: any request may be a
+  // The recording each config started, for the response interceptor: axios hands the config it
+  // sent on as `response.config` and `error.config`. Also without `observe`: any request may be a
   // diagnostic one.
-  const calls = new WeakMap<object, ClientCall>();
-
-  const inject = (config: AxiosRequestConfigLike, context: TraceContext): void => {
-    const { options: callOptions } = outbound.current().hoptrace;
-    const idHeader = callOptions.requestIdHeader;
-    const ownIds = callOptions.outboundRequestId === 'per-call' ? perCallIds : undefined;
-    const headers = config.headers;
-    if (isAxiosHeaders(headers)) {
-      const adapter = axiosHeadersAdapter(headers);
-      let callerSet = ownIds !== undefined && adapter.has(idHeader);
-      if (callerSet && ownIds?.isOwn(context, adapter.get(idHeader) ?? undefined)) {
-        headers.delete(idHeader);
-        callerSet = false;
-      }
-      outbound.inject(context, adapter);
-      // Only what hoptrace wrote: a caller's own ID must keep winning on a retry.
-      if (!callerSet) ownIds?.remember(context, adapter.get(idHeader) ?? undefined);
-    } else {
-      // axios turns a record back into AxiosHeaders before sending.
-      config.headers = injectIntoRecord(outbound, context, headers, ownIds);
-    }
-  };
+  const recordings = new WeakMap<object, ClientCall>();
 
   const interceptor = <Config extends AxiosRequestConfigLike>(config: Config): Config => {
-    try {
-      const context = outbound.contextFor(() => targetUrl(config));
-      if (context === undefined) return config;
-      inject(config, context);
-      settleBesideTracer(outbound.current().singleValued, true);
-      const written = config.headers;
-      const carrier = isAxiosHeaders(written)
-        ? axiosHeadersAdapter(written)
-        : (written as Record<string, string>);
-      const method = typeof config.method === 'string' ? config.method : 'GET';
-      const call = startClientCall(outbound, context, carrier, targetUrl(config), method);
-      if (call !== undefined) calls.set(config, call);
-    } catch {
-      // Headers a caller's odd config makes unwritable: the call goes out as the caller built it.
-    }
+    let write: AxiosHeadersWrite | undefined;
+    const started = client.start({
+      target: () => targetUrl(config),
+      method: () => (typeof config.method === 'string' ? config.method : 'GET'),
+      headers: (context) => {
+        const { options: callOptions } = client.outbound.current().hoptrace;
+        const requestId: RequestIdHandling = {
+          header: callOptions.requestIdHeader,
+          ownIds: callOptions.outboundRequestId === 'per-call' ? perCallIds : undefined,
+        };
+        const headers = config.headers;
+        write = isAxiosHeaders(headers)
+          ? prepareAxiosHeaders(headers, context, requestId)
+          : prepareHeaderRecord(config, context, requestId);
+        return write.carrier;
+      },
+      sent: (headers) => write?.finish() ?? headers,
+    });
+    if (started?.recording !== undefined) recordings.set(config, started.recording);
     return config;
   };
 
@@ -370,20 +408,20 @@ export function instrumentAxios(
     responseId = responses.use(
       <Response>(response: Response): Response => {
         const seen = response as AxiosResponseLike | undefined;
-        const call = callOf(calls, seen?.config);
+        const call = recordingOf(recordings, seen?.config);
         if (call !== undefined && seen !== undefined) recordAxiosResponse(call, seen);
         return response;
       },
       (thrown: unknown): Promise<never> => {
         const error = (thrown ?? {}) as AxiosErrorLike;
-        const call = callOf(calls, error?.config);
+        const call = recordingOf(recordings, error?.config);
         if (call !== undefined) {
           if (error.response !== undefined && error.response !== null) {
             recordAxiosResponse(call, error.response);
           } else {
             const signal = error.config?.signal as { aborted?: unknown; reason?: unknown } | null;
             const reason = signal?.aborted === true ? signal.reason : undefined;
-            recordFailure(call, error, socketEndpoint(socketOf(error.request)), reason);
+            recordFailure(call, { error, remote: socketEndpoint(socketOf(error.request)), reason });
           }
         }
         return Promise.reject(thrown);

@@ -1,16 +1,20 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
-import { activeSpan, currentActiveSpanSource, type TraceContext } from '@hoptrace/core';
+import { activeSpan, currentActiveSpanSource } from '@hoptrace/core';
 import { dispatchTargetUrl } from './call-target.js';
 import {
   type ClientCall,
   recordFailure,
   recordResponse,
   socketEndpoint,
-  startClientCall,
 } from './client-observation.js';
 import { clientRequestUrl, type DialOptions, hookClientRequests } from './node-http-hook.js';
-import { createOutbound, type Outbound, type OutboundOptions } from './outbound.js';
+import type { Outbound, OutboundOptions } from './outbound.js';
+import {
+  type CallDescription,
+  createOutboundClient,
+  type OutboundClient,
+} from './outbound-call.js';
 import {
   settleAppendedHeaders,
   settleClientRequest,
@@ -106,43 +110,62 @@ function undiciUrl(request: UndiciRequestLike): URL | undefined {
 }
 
 /**
- * Adds the headers to an undici request; returns the context written and the headers as sent
- * (for the observer), or `undefined` when nothing was written.
+ * Describes an undici request to the pipeline: its headers array is written in place (undici
+ * sends from it, and replacing beats appending), or, for an old undici that keeps them as one
+ * string and can only append, a parsed copy is written and the names it lacked are appended.
+ * `undefined` for a request this cannot write into.
  */
-function injectUndici(
+function describeUndiciRequest(
   outbound: Outbound,
-  candidate: unknown,
-): { context: TraceContext; sent: string[] } | undefined {
-  if (typeof candidate !== 'object' || candidate === null) return undefined;
-  const request = candidate as UndiciRequestLike;
+  request: UndiciRequestLike,
+): CallDescription<string[]> | undefined {
   const { headers } = request;
-  if (!Array.isArray(headers) && typeof headers !== 'string') return undefined;
-  const context = outbound.contextFor(() => undiciUrl(request));
-  if (context === undefined) return undefined;
+  const target = (): URL | undefined => undiciUrl(request);
+  const method = (): string => (typeof request.method === 'string' ? request.method : 'GET');
+  if (Array.isArray(headers)) {
+    return {
+      target,
+      method,
+      headers: () => {
+        keepOneIdentity(outbound, request, headers);
+        return headers as string[];
+      },
+    };
+  }
+  if (typeof headers !== 'string' || typeof request.addHeader !== 'function') return undefined;
+  const present = new Set<string>();
+  return {
+    target,
+    method,
+    headers: () => {
+      keepOneIdentity(outbound, request, headers);
+      const existing = parseHeaderString(headers);
+      for (let index = 0; index < existing.length; index += 2) {
+        present.add((existing[index] as string).toLowerCase());
+      }
+      return existing;
+    },
+    sent: (merged) => {
+      for (let index = 0; index + 1 < merged.length; index += 2) {
+        const name = merged[index] as string;
+        // Read at write time: with a tracer bridged, `settleUndiciRequest` wraps it.
+        if (!present.has(name.toLowerCase()))
+          request.addHeader?.(name, merged[index + 1] as string);
+      }
+      return merged;
+    },
+  };
+}
+
+/**
+ * A tracer's undici subscriber that ran before this one may have appended its identity over the
+ * caller's (or wrapFetch's): one is left, the tracer's. With a tracer bridged, one that runs after
+ * this hook is caught too, through the request's addHeader.
+ */
+function keepOneIdentity(outbound: Outbound, request: UndiciRequestLike, headers: unknown): void {
   const { singleValued } = outbound.current();
-  // A tracer's undici subscriber that ran before this one may have appended its identity over
-  // the caller's (or wrapFetch's): one is left, the tracer's. With a tracer bridged, one that runs
-  // after this hook is caught too, through the request's addHeader.
   if (currentActiveSpanSource() !== undefined) settleUndiciRequest(request, singleValued);
   else if (Array.isArray(headers)) settleAppendedHeaders(headers, singleValued);
-  if (Array.isArray(headers)) {
-    // The array undici sends from: written in place, replacing rather than appending.
-    outbound.inject(context, headers as string[]);
-    return { context, sent: headers as string[] };
-  }
-  if (typeof request.addHeader !== 'function') return undefined;
-  // An old undici keeps headers as one string and can only append: add the names it lacks.
-  const existing = parseHeaderString(headers);
-  const present = new Set<string>();
-  for (let index = 0; index < existing.length; index += 2) {
-    present.add((existing[index] as string).toLowerCase());
-  }
-  const merged = outbound.inject(context, [...existing]);
-  for (let index = 0; index + 1 < merged.length; index += 2) {
-    const name = merged[index] as string;
-    if (!present.has(name.toLowerCase())) request.addHeader(name, merged[index + 1] as string);
-  }
-  return { context, sent: merged };
 }
 
 function parseHeaderString(headers: string): string[] {
@@ -154,23 +177,23 @@ function parseHeaderString(headers: string): string[] {
   return raw;
 }
 
-/** Adds the headers to a `ClientRequest`; returns the context written, if any. */
-function injectClientRequest(
-  outbound: Outbound,
+/** Describes a `node:http` `ClientRequest` to the pipeline: written in place. */
+function describeClientRequest(
   request: ClientRequest,
   options: DialOptions | undefined,
-): TraceContext | undefined {
-  // Headers passed as an array, or `Expect: 100-continue`, are already serialized: too late.
-  if (request.headersSent) return undefined;
-  const context = outbound.contextFor(() => clientRequestUrl(request, options));
-  if (context === undefined) return undefined;
-  // A tracer's http instrumentation builds the request inside its client span, after writing
-  // that span's headers over some of those an earlier client (axios) gave it: the formats that
-  // name another span go, and ours then completes the tracer's identity.
-  const span = currentActiveSpanSource() === undefined ? undefined : activeSpan();
-  if (span !== undefined) settleClientRequest(request, span);
-  outbound.inject(context, request);
-  return context;
+): CallDescription<ClientRequest> {
+  return {
+    target: () => clientRequestUrl(request, options),
+    method: () => request.method,
+    headers: () => {
+      // A tracer's http instrumentation builds the request inside its client span, after writing
+      // that span's headers over some of those an earlier client (axios) gave it: the formats
+      // that name another span go, and ours then completes the tracer's identity.
+      const span = currentActiveSpanSource() === undefined ? undefined : activeSpan();
+      if (span !== undefined) settleClientRequest(request, span);
+      return request;
+    },
+  };
 }
 
 /** Published by undici when a request's response headers arrived, and when it failed. */
@@ -186,7 +209,7 @@ const HTTP_ERROR_CHANNEL = 'http.client.request.error';
  * another installation or nobody hooked is never recorded here.
  */
 function observeCalls(
-  outbound: Outbound,
+  client: OutboundClient,
 ): Pick<OutboundInstallation, 'injectUndici' | 'injectClientRequest'> & { stop(): void } {
   const pending = new WeakMap<object, ClientCall>();
   const take = (message: unknown): [ClientCall, Record<string, unknown>] | undefined => {
@@ -194,21 +217,22 @@ function observeCalls(
     const fields = message as Record<string, unknown>;
     const request = fields.request;
     if (typeof request !== 'object' || request === null) return undefined;
-    const call = pending.get(request);
-    if (call === undefined) return undefined;
+    const recording = pending.get(request);
+    if (recording === undefined) return undefined;
     pending.delete(request);
-    return [call, fields];
+    return [recording, fields];
   };
   const onUndiciHeaders = (message: unknown): void => {
     const found = take(message);
     if (found === undefined) return;
     const response = found[1].response as { statusCode?: unknown; headers?: unknown } | undefined;
     const status = response?.statusCode;
-    if (typeof status === 'number') recordResponse(found[0], status, response?.headers, null);
+    if (typeof status === 'number')
+      recordResponse(found[0], { status, headers: response?.headers });
   };
   const onUndiciError = (message: unknown): void => {
     const found = take(message);
-    if (found !== undefined) recordFailure(found[0], found[1].error, null);
+    if (found !== undefined) recordFailure(found[0], { error: found[1].error });
   };
   const onHttpResponse = (message: unknown): void => {
     const found = take(message);
@@ -217,13 +241,14 @@ function observeCalls(
     const status = response?.statusCode;
     const request = found[1].request as { socket?: unknown };
     if (typeof status !== 'number') return;
-    recordResponse(found[0], status, response?.headers, socketEndpoint(request.socket));
+    const remote = socketEndpoint(request.socket);
+    recordResponse(found[0], { status, headers: response?.headers, remote });
   };
   const onHttpError = (message: unknown): void => {
     const found = take(message);
     if (found === undefined) return;
     const request = found[1].request as { socket?: unknown };
-    recordFailure(found[0], found[1].error, socketEndpoint(request.socket));
+    recordFailure(found[0], { error: found[1].error, remote: socketEndpoint(request.socket) });
   };
   // Subscribed on the first recorded call: without `observe` (this client's, or that of the server
   // adapter whose request makes the call), only a diagnostic request records,
@@ -237,37 +262,31 @@ function observeCalls(
     subscribe(HTTP_RESPONSE_CHANNEL, onHttpResponse);
     subscribe(HTTP_ERROR_CHANNEL, onHttpError);
   };
-  if (outbound.hoptrace.options.observe !== undefined) listen();
+  /** Waits for the response or error of `request`, which undici or node:http will publish. */
+  const track = (request: object, recording: ClientCall): void => {
+    listen();
+    pending.set(request, recording);
+  };
+  if (client.outbound.hoptrace.options.observe !== undefined) listen();
   return {
     injectUndici(candidate) {
-      const written = injectUndici(outbound, candidate);
-      if (written === undefined) return;
+      if (typeof candidate !== 'object' || candidate === null) return;
       const request = candidate as UndiciRequestLike & object;
-      const method = typeof request.method === 'string' ? request.method : 'GET';
-      const call = startClientCall(
-        outbound,
-        written.context,
-        written.sent,
-        undiciUrl(request),
-        method,
-        'hook',
-      );
-      if (call === undefined) return;
-      listen();
-      pending.set(request, call);
+      const description = describeUndiciRequest(client.outbound, request);
+      if (description === undefined) return;
+      const recording = client.start(description)?.recording;
+      if (recording !== undefined) track(request, recording);
     },
     injectClientRequest(candidate, options) {
       const request = candidate as ClientRequest;
-      const context = injectClientRequest(outbound, request, options);
-      if (context === undefined) return;
-      const url = clientRequestUrl(request, options);
-      const call = startClientCall(outbound, context, request, url, request.method, 'hook');
-      if (call === undefined) return;
-      listen();
-      pending.set(request, call);
+      // Headers passed as an array, or `Expect: 100-continue`, are already serialized: too late.
+      if (request.headersSent) return;
+      const recording = client.start(describeClientRequest(request, options))?.recording;
+      if (recording === undefined) return;
+      track(request, recording);
       // node:http reports a timeout as an event; the error that follows is the caller's destroy.
       request.once('timeout', () => {
-        call.timedOut = true;
+        recording.timedOut = true;
       });
     },
     stop() {
@@ -330,9 +349,9 @@ function observeCalls(
  * ```
  */
 export function instrumentOutbound(options: OutboundOptions = {}): () => void {
-  const outbound = createOutbound(options);
+  const client = createOutboundClient(options, { source: 'hook' });
   // Every installation records: any request may be a diagnostic one (see `observeCalls`).
-  const observer = observeCalls(outbound);
+  const observer = observeCalls(client);
   const installation: OutboundInstallation = observer;
   const registry = hookRegistry();
   registry.installations.add(installation);

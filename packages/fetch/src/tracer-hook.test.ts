@@ -1,7 +1,7 @@
 import { channel } from 'node:diagnostics_channel';
 import { bridgeOpenTelemetry } from '@hoptrace/core/otel';
 import { afterEach, describe, expect, it } from 'vitest';
-import { removeTracerHooks, settleBesideTracer } from './tracer-hook.js';
+import { ensureTracerHooks, removeTracerHooks } from './tracer-hook.js';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const OURS = `00-${TRACE_ID}-b7ad6b7169203331-01`;
@@ -26,16 +26,16 @@ afterEach(() => {
   removeTracerHooks();
 });
 
-describe('settleBesideTracer', () => {
+describe('ensureTracerHooks', () => {
   it('installs nothing without a tracer bridge', () => {
-    settleBesideTracer(['x-request-id'], true);
+    ensureTracerHooks(['x-request-id'], 'undici-and-http');
     expect(publishDoubled().headers).toHaveLength(6);
   });
 
   it('with a bridge, settles every undici request once built, until unbridged', () => {
     unbridge = bridgeOpenTelemetry();
-    settleBesideTracer(['x-request-id'], false);
-    settleBesideTracer(['x-request-id'], false);
+    ensureTracerHooks(['x-request-id'], 'undici');
+    ensureTracerHooks(['x-request-id'], 'undici');
     const settled = publishDoubled();
     expect(settled.headers).toEqual(['x-request-id', 'req-1', 'traceparent', TRACERS]);
     expect(Object.hasOwn(settled, 'addHeader')).toBe(true);
@@ -45,7 +45,7 @@ describe('settleBesideTracer', () => {
 
   it('ignores malformed channel messages', () => {
     unbridge = bridgeOpenTelemetry();
-    settleBesideTracer(['x-request-id'], true);
+    ensureTracerHooks(['x-request-id'], 'undici-and-http');
     for (const message of [undefined, null, {}, { request: null }, { request: { headers: 1 } }]) {
       expect(() => channel('undici:request:create').publish(message)).not.toThrow();
       expect(() => channel('http.client.request.created').publish(message)).not.toThrow();

@@ -13,7 +13,7 @@ const UNDICI_REQUEST_CREATE_CHANNEL = 'undici:request:create';
  */
 const REGISTRY_KEY = Symbol.for('hoptrace.tracer-settle-hooks.v1');
 
-/** The process-wide state of the settle hooks. */
+/** The process-wide state of the tracer hooks. */
 interface TracerHookRegistry {
   /** Lower-case names hoptrace's clients send once besides the identity (request ID…). */
   readonly singleValued: Set<string>;
@@ -55,41 +55,50 @@ function hookHttp(): () => void {
 }
 
 /**
+ * Which of a client's calls a tracer's instrumentation may also write into: `undici` (fetch, the
+ * undici interceptor) or `undici-and-http` (axios, whose adapter may be either).
+ */
+export type TracedClients = 'undici' | 'undici-and-http';
+
+/**
  * Called by the explicit clients (`wrapFetch`, `hoptraceInterceptor`, `instrumentAxios`) when
  * built and on every call. Without a tracer bridge (`bridgeOpenTelemetry()`), it returns after
- * one property read. With one, it makes sure the process-wide settle hooks are installed, once:
+ * one property read. With one, it makes sure the process-wide hooks that leave one trace
+ * identity on a call are installed, once:
  *
  * - `undici:request:create`: after the tracer's undici instrumentation appended its client
  *   span's headers to a call that already had hoptrace's, only the tracer's identity is left (see
  *   `settleUndiciRequest`; a tracer subscribed after this hook is caught through `addHeader`);
- * - with `http`, `node:http` requests (the `http.client.request.created` channel, or
- *   `http.Agent.prototype.addRequest` before Node 22.12): after the tracer's http instrumentation
- *   wrote its client span's headers over some of hoptrace's, the formats naming another span go
- *   (see `settleClientRequest`).
+ * - with `undici-and-http`, `node:http` requests too (the `http.client.request.created`
+ *   channel, or `http.Agent.prototype.addRequest` before Node 22.12): after the tracer's http
+ *   instrumentation wrote its client span's headers over some of hoptrace's, the formats naming
+ *   another span go (see `settleClientRequest`).
  *
  * The hooks then run on every undici (and `node:http`) request of the process while a bridge is
  * registered, and cost one property read per request once it is removed.
  *
  * @param singleValued - `singleValuedHeaders` of the options the call follows.
- * @param http - whether the client's calls may go through `node:http` (axios' http adapter).
+ * @param clients - which requests the client's calls become.
  *
  * @example
  * ```ts
- * settleBesideTracer(outbound.current().singleValued, false); // in wrapFetch, per call
+ * ensureTracerHooks(outbound.current().singleValued, 'undici'); // in wrapFetch, per call
  * ```
  */
-export function settleBesideTracer(singleValued: Iterable<string>, http: boolean): void {
+export function ensureTracerHooks(singleValued: Iterable<string>, clients: TracedClients): void {
   if (currentActiveSpanSource() === undefined) return;
   const registry = hookRegistry();
   for (const name of singleValued) {
     if (!registry.singleValued.has(name)) registry.singleValued.add(name);
   }
   if (registry.unhookUndici === undefined) registry.unhookUndici = hookUndici(registry);
-  if (http && registry.unhookHttp === undefined) registry.unhookHttp = hookHttp();
+  if (clients === 'undici-and-http' && registry.unhookHttp === undefined) {
+    registry.unhookHttp = hookHttp();
+  }
 }
 
 /**
- * Removes the settle hooks and forgets the names, for tests: an app keeps them for its lifetime.
+ * Removes the tracer hooks and forgets the names, for tests: an app keeps them for its lifetime.
  *
  * @example
  * ```ts

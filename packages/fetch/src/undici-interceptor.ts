@@ -1,20 +1,15 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { TraceContext } from '@hoptrace/core';
 import { dispatchTargetUrl } from './call-target.js';
-import {
-  type ClientCall,
-  recordFailure,
-  recordResponse,
-  startClientCall,
-} from './client-observation.js';
-import { createOutbound, type OutboundOptions } from './outbound.js';
-import { settleBesideTracer } from './tracer-hook.js';
+import { type ClientCall, recordFailure, recordResponse } from './client-observation.js';
+import type { OutboundOptions } from './outbound.js';
+import { createOutboundClient } from './outbound-call.js';
 
 // undici is an optional peer: the types below describe the part of its dispatcher API the
 // interceptor uses, so the published types compile where undici is not installed
 // (`skipLibCheck: false`), and undici 6, 7 and 8's own types fit them.
 
-/** undici's `UndiciHeaders`: the shapes a dispatch's `headers` may take. */
+/** undici's `UndiciHeaders`: the forms a dispatch's `headers` may take. */
 export type DispatchHeadersLike =
   | Record<string, string | string[]>
   | IncomingHttpHeaders
@@ -45,7 +40,7 @@ type HeadersCopy = Record<string, string | string[] | undefined> | string[];
 /**
  * A copy of undici's `headers` option: a record stays a record and a flat `[name, value, …]`
  * array stays a flat array; an iterable of pairs (`Headers`, `Map`) becomes a flat array so
- * repeated names survive. `undefined` for a shape undici would refuse itself: the dispatch is
+ * repeated names survive. `undefined` for a form undici would refuse itself: the dispatch is
  * then passed on untouched and undici reports it.
  */
 function copyHeaders(headers: unknown): HeadersCopy | undefined {
@@ -100,7 +95,7 @@ const HANDLER_METHODS = [
  * A handler passing every call on to `handler`, with the methods it has (undici picks the API
  * from them), that records the call when its response headers arrive or it fails.
  */
-function observingHandler(handler: Handler, call: ClientCall): Handler {
+function observingHandler(handler: Handler, recording: ClientCall): Handler {
   const methods = handler as unknown as Record<string, unknown>;
   const wrapper: Record<string, HandlerMethod> = {};
   for (const name of HANDLER_METHODS) {
@@ -119,14 +114,14 @@ function observingHandler(handler: Handler, call: ClientCall): Handler {
   };
   // Legacy: onHeaders(statusCode, rawHeaders, resume, statusText); 1xx never reach it.
   wrap('onHeaders', ([status, headers]) => {
-    if (typeof status === 'number') recordResponse(call, status, headers, null);
+    if (typeof status === 'number') recordResponse(recording, { status, headers });
   });
-  wrap('onError', ([error]) => recordFailure(call, error, null));
+  wrap('onError', ([error]) => recordFailure(recording, { error }));
   // New: onResponseStart(controller, statusCode, headers, statusMessage).
   wrap('onResponseStart', ([, status, headers]) => {
-    if (typeof status === 'number') recordResponse(call, status, headers, null);
+    if (typeof status === 'number') recordResponse(recording, { status, headers });
   });
-  wrap('onResponseError', ([, error]) => recordFailure(call, error, null));
+  wrap('onResponseError', ([, error]) => recordFailure(recording, { error }));
   return wrapper as unknown as Handler;
 }
 
@@ -145,7 +140,7 @@ function observingHandler(handler: Handler, call: ClientCall): Handler {
  * recorded when its response headers arrive or it fails (`remote` is `null`: undici hides it).
  * Beside OpenTelemetry's undici instrumentation, with `bridgeOpenTelemetry()`: the request leaves
  * with one trace identity, the client span OTel opened for it, and hoptrace's request ID (see
- * `settleBesideTracer`).
+ * `ensureTracerHooks`).
  *
  * @param options - See {@link OutboundOptions}. Bad options throw `HoptraceOptionsError` here.
  * @returns An interceptor for undici's `Dispatcher.compose` (its `DispatcherComposeInterceptor`).
@@ -170,43 +165,33 @@ function observingHandler(handler: Handler, call: ClientCall): Handler {
  * ```
  */
 export function hoptraceInterceptor(options?: OutboundOptions): DispatchInterceptorLike {
-  const outbound = createOutbound(options);
   // Beside a bridged tracer, its undici instrumentation appends its own identity to each call.
-  settleBesideTracer(outbound.current().singleValued, false);
+  const client = createOutboundClient(options, { besideTracer: 'undici' });
   // The context of each logical call, by its handler. A retry interceptor re-dispatches every
   // attempt with the same handler, from socket and timer callbacks whose async context is the
   // connection's, which may be another request's: the first dispatch's context is the call's.
   const contexts = new WeakMap<object, TraceContext | null>();
   return function hoptraceInterceptor(dispatch: DispatchLike): DispatchLike {
     return function hoptraceDispatch(dispatchOptions, handler) {
-      let headers: HeadersCopy | undefined;
-      let context: TraceContext | undefined;
-      try {
-        const remembered = contexts.get(handler);
-        context =
-          remembered === undefined
-            ? outbound.contextFor(() => dispatchUrl(dispatchOptions))
-            : (remembered ?? undefined);
-        if (remembered === undefined) contexts.set(handler, context ?? null);
-        headers = context === undefined ? undefined : copyHeaders(dispatchOptions.headers);
-        if (context !== undefined && headers !== undefined) {
-          outbound.inject(context, headers);
-          settleBesideTracer(outbound.current().singleValued, false);
-        }
-      } catch {
-        // Headers undici would refuse (a bad pair, a throwing iterator): undici reports them.
-        headers = undefined;
-      }
-      if (headers === undefined || context === undefined) return dispatch(dispatchOptions, handler);
-      const call = startClientCall(
-        outbound,
-        context,
-        headers,
-        dispatchUrl(dispatchOptions),
-        dispatchOptions.method,
+      const started = client.start({
+        target: () => dispatchUrl(dispatchOptions),
+        method: () => dispatchOptions.method,
+        headers: () => copyHeaders(dispatchOptions.headers),
+        context: (find) => {
+          const remembered = contexts.get(handler);
+          if (remembered !== undefined) return remembered ?? undefined;
+          const found = find();
+          contexts.set(handler, found ?? null);
+          return found;
+        },
+      });
+      if (started === undefined) return dispatch(dispatchOptions, handler);
+      const sent = { ...dispatchOptions, headers: started.headers };
+      const { recording } = started;
+      return dispatch(
+        sent,
+        recording === undefined ? handler : observingHandler(handler, recording),
       );
-      if (call === undefined) return dispatch({ ...dispatchOptions, headers }, handler);
-      return dispatch({ ...dispatchOptions, headers }, observingHandler(handler, call));
     };
   };
 }

@@ -1,13 +1,8 @@
-import { describeValue, HoptraceOptionsError, type TraceContext } from '@hoptrace/core';
+import { describeValue, HoptraceOptionsError } from '@hoptrace/core';
 import { absoluteTargetUrl } from './call-target.js';
-import {
-  type ClientCall,
-  recordFailure,
-  recordResponse,
-  startClientCall,
-} from './client-observation.js';
-import { createOutbound, type OutboundOptions } from './outbound.js';
-import { settleBesideTracer } from './tracer-hook.js';
+import { type ClientCall, recordFailure, recordResponse } from './client-observation.js';
+import type { OutboundOptions } from './outbound.js';
+import { createOutboundClient } from './outbound-call.js';
 
 /**
  * Any fetch-shaped function: Node's global `fetch`, undici's npm `fetch`, or a test double. The
@@ -108,7 +103,7 @@ function copyHeaders(
  * Beside OpenTelemetry's undici instrumentation, with `bridgeOpenTelemetry()`: the call leaves
  * with one trace identity, the client span OTel opened for it, and hoptrace's request ID (a
  * shared `undici:request:create` hook removes the copy OTel appends over ours; see
- * `settleBesideTracer`).
+ * `ensureTracerHooks`).
  *
  * @param fetch - The fetch to wrap. Default: `globalThis.fetch`, read when `wrapFetch` is called.
  *   undici's npm `fetch` works too and keeps its own types.
@@ -144,35 +139,19 @@ export function wrapFetch(fetch?: FetchFunction, options?: OutboundOptions): Fet
     );
   }
   const call = target as (...args: unknown[]) => Promise<unknown>;
-  const outbound = createOutbound(options);
   // Beside a bridged tracer, its undici instrumentation appends its own identity to each call.
-  settleBesideTracer(outbound.current().singleValued, false);
+  const client = createOutboundClient(options, { besideTracer: 'undici' });
 
   function hoptraceFetch(...args: unknown[]): Promise<unknown> {
     const [input, init] = args as [unknown, FetchInit | undefined];
-    let headers: Headers | Record<string, string> | undefined;
-    let context: TraceContext | undefined;
-    try {
-      context = outbound.contextFor(() => urlOf(input));
-      if (context !== undefined) {
-        headers = outbound.inject(context, copyHeaders(input, init));
-        settleBesideTracer(outbound.current().singleValued, false);
-      }
-    } catch {
-      // Headers fetch itself would refuse (a bad name, a wrong shape): let fetch report them, as a
-      // rejection, exactly as it would without hoptrace.
-      headers = undefined;
-    }
-    if (headers === undefined || context === undefined) return call(...args);
-    const observed = startClientCall(
-      outbound,
-      context,
-      headers,
-      urlOf(input),
-      methodOf(input, init),
-    );
-    if (observed === undefined) return call(input, { ...init, headers });
-    return observeResponse(observed, call(input, { ...init, headers }));
+    const started = client.start({
+      target: () => urlOf(input),
+      method: () => methodOf(input, init),
+      headers: () => copyHeaders(input, init),
+    });
+    if (started === undefined) return call(...args);
+    const result = call(input, { ...init, headers: started.headers });
+    return started.recording === undefined ? result : observeResponse(started.recording, result);
   }
   return hoptraceFetch as unknown as FetchFunction;
 }
@@ -181,16 +160,16 @@ export function wrapFetch(fetch?: FetchFunction, options?: OutboundOptions): Fet
  * The same outcome as `result`, recorded on the way: a response's status and request ID header, or
  * the failure. fetch resolves once the response headers arrived, so that is what is timed.
  */
-function observeResponse(observed: ClientCall, result: Promise<unknown>): Promise<unknown> {
+function observeResponse(recording: ClientCall, result: Promise<unknown>): Promise<unknown> {
   if (typeof (result as Partial<Promise<unknown>> | null)?.then !== 'function') return result;
   return result.then(
     (response) => {
       const { status, headers } = (response ?? {}) as { status?: unknown; headers?: unknown };
-      if (typeof status === 'number') recordResponse(observed, status, headers, null);
+      if (typeof status === 'number') recordResponse(recording, { status, headers });
       return response;
     },
     (error: unknown) => {
-      recordFailure(observed, error, null);
+      recordFailure(recording, { error });
       throw error;
     },
   );
