@@ -4,7 +4,8 @@
  * - a record of header name → value, such as Node's `IncomingHttpHeaders` (string or string[]
  *   values) or a plain object (any name case);
  * - a fetch `Headers` (or anything with the same `get`/`set`/`has`/`forEach` shape);
- * - undici's flat raw-header array `[name, value, name, value, …]`, of strings or bytes.
+ * - undici's flat raw-header array `[name, value, name, value, …]`, of strings or bytes;
+ * - a gRPC `Metadata` of `@grpc/grpc-js` (see {@link MetadataLike}).
  *
  * @example
  * ```ts
@@ -13,7 +14,7 @@
  * extract(['x-request-id', 'abc', 'b3', '0']); // undici raw headers
  * ```
  */
-export type HeaderCarrier = HeaderRecord | HeadersLike | RawHeaders;
+export type HeaderCarrier = HeaderRecord | HeadersLike | RawHeaders | MetadataLike;
 
 /**
  * A record of header name → value(s). Names may be in any case. Byte values (a queue message's
@@ -47,6 +48,19 @@ export interface HeadersLike {
   forEach(callback: (value: string, name: string) => void): void;
 }
 
+/**
+ * The part of `@grpc/grpc-js`'s `Metadata` hoptrace reads: `getMap()` names the keys (lower-case,
+ * as gRPC requires) and `get(key)` gives every value of one. Keys ending in `-bin` carry bytes
+ * (binary metadata) and are never read: no header hoptrace reads is binary, and a `forwardHeaders`
+ * prefix must not forward one as text.
+ */
+export interface MetadataLike {
+  /** Every key with its first value (grpc-js copies `-bin` values; only the keys are used). */
+  getMap(): { readonly [key: string]: unknown };
+  /** Every value of `key`, in the order received. */
+  get(key: string): readonly unknown[];
+}
+
 const latin1 = new TextDecoder('latin1');
 
 /** A raw header entry as text: strings as they are, bytes as latin1, anything else `undefined`. */
@@ -73,6 +87,38 @@ export function isHeadersLike(carrier: unknown): carrier is HeadersLike {
     typeof (carrier as HeadersLike).get === 'function' &&
     typeof (carrier as HeadersLike).forEach === 'function'
   );
+}
+
+/**
+ * Whether `carrier` is a gRPC `Metadata` (`getMap` and `get`, no `forEach`: a fetch `Headers` or a
+ * `Map` is read as such). Without this check a `Metadata` was read as a record, whose own keys
+ * (`internalRepr`, `options`) are no headers: `extract(call.metadata)` silently gave a new ID and a
+ * new trace.
+ */
+export function isMetadataLike(carrier: unknown): carrier is MetadataLike {
+  return (
+    typeof carrier === 'object' &&
+    carrier !== null &&
+    typeof (carrier as MetadataLike).getMap === 'function' &&
+    typeof (carrier as MetadataLike).get === 'function' &&
+    typeof (carrier as HeadersLike).forEach !== 'function'
+  );
+}
+
+/** {@link forEachHeader} for a {@link MetadataLike}: every text value of every non-`-bin` key. */
+function forEachMetadataValue<State>(
+  metadata: MetadataLike,
+  state: State,
+  visit: (state: State, name: string, value: string) => void,
+): void {
+  for (const key of Object.keys(metadata.getMap())) {
+    if (key.endsWith('-bin')) continue;
+    const values = metadata.get(key);
+    if (!Array.isArray(values)) continue;
+    for (const value of values as readonly unknown[]) {
+      if (typeof value === 'string') visit(state, key, value);
+    }
+  }
 }
 
 /**
@@ -104,6 +150,10 @@ export function forEachHeader<State>(
       const value = headerText(raw[index + 1]);
       if (name !== undefined && value !== undefined) visit(state, name, value);
     }
+    return;
+  }
+  if (isMetadataLike(carrier)) {
+    forEachMetadataValue(carrier, state, visit);
     return;
   }
   if (isHeadersLike(carrier)) {
