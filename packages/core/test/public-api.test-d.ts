@@ -110,7 +110,7 @@ describe('public types', () => {
     const request = {} as IncomingMessage;
     const response = {} as ServerResponse;
     expectTypeOf(extractServerRequest(hoptrace, request)).toEqualTypeOf<ContextSlot>();
-    expectTypeOf(openServerRequest(hoptrace, request, response)).toEqualTypeOf<ContextSlot>();
+    expectTypeOf(openServerRequest(hoptrace, { request, response })).toEqualTypeOf<ContextSlot>();
     expectTypeOf(runServerRequest).parameter(0).toEqualTypeOf<ContextSlot>();
     expectTypeOf(bindRequestContext).parameter(1).toEqualTypeOf<ContextSlot>();
     expectTypeOf(requestContextSlot(request)).toEqualTypeOf<ContextSlot | undefined>();

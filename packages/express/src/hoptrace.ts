@@ -1,12 +1,12 @@
+import type { HoptraceOptions } from '@hoptrace/core';
 import {
   createHoptrace,
-  type HoptraceOptions,
+  openedBefore,
   openServerRequest,
-  requestContextSlot,
   runServerRequest,
-} from '@hoptrace/core';
+} from '@hoptrace/core/adapter';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { readsContextThroughAccessors } from './request-accessors.js';
+import { installRequestAccessors } from './request-accessors.js';
 
 /**
  * The route pattern Express matched, with the mount path of the router it lives in
@@ -53,20 +53,20 @@ export function hoptrace(options: HoptraceOptions = {}): RequestHandler {
   const engine = createHoptrace(options);
   return function hoptraceMiddleware(request: Request, response: Response, next: NextFunction) {
     // Registered again (a sub-app or router that adds its own): the request keeps the context it
-    // has, so it never gets a second ID. Asked of the request's slot, not of `req.hoptrace`,
-    // which would read the trace headers.
-    if (requestContextSlot(request) !== undefined) {
+    // has, so it never gets a second ID.
+    if (openedBefore(request) !== undefined) {
       next();
       return;
     }
-    const slot = openServerRequest(engine, request, response, expressRoute, request);
-    if (!readsContextThroughAccessors(request)) {
-      request.id = slot.requestId;
-      request.hoptrace = slot.context;
+    const exchange = { request, response, readRoute: expressRoute, routeSource: request };
+    const scope = openServerRequest(engine, exchange);
+    if (!installRequestAccessors(request)) {
+      request.id = scope.requestId;
+      request.hoptrace = scope.context;
     } else if (Object.hasOwn(request, 'id')) {
       // Set by middleware that ran before this one: hoptrace's validated ID replaces it, as before.
-      request.id = slot.requestId;
+      request.id = scope.requestId;
     }
-    runServerRequest(slot, request, response, next);
+    runServerRequest(scope, exchange, next);
   };
 }

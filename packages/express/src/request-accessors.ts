@@ -1,44 +1,16 @@
 import { IncomingMessage } from 'node:http';
-import { requestContext, requestContextSlot } from '@hoptrace/core';
+import { lazyField, requestContext, requestContextSlot } from '@hoptrace/core/adapter';
 
 /** On Express's request prototype: set once `id` and `hoptrace` are accessors there. */
 const INSTALLED = Symbol.for('hoptrace.express.request-accessors');
 
 type Marked = { [INSTALLED]?: true };
 
-/** A data property, as a plain assignment would have made it. */
-function defineOwn(target: object, key: 'id' | 'hoptrace', value: unknown): void {
-  Object.defineProperty(target, key, {
-    value,
-    writable: true,
-    enumerable: true,
-    configurable: true,
-  });
-}
-
 const ACCESSORS: PropertyDescriptorMap = {
-  id: {
-    get(this: IncomingMessage) {
-      return requestContextSlot(this)?.requestId;
-    },
-    // pino-http and express-request-id assign `req.id` themselves: their value then wins, as an
-    // own property would have.
-    set(this: IncomingMessage, value: unknown) {
-      defineOwn(this, 'id', value);
-    },
-    configurable: true,
-    enumerable: false,
-  },
-  hoptrace: {
-    get(this: IncomingMessage) {
-      return requestContext(this);
-    },
-    set(this: IncomingMessage, value: unknown) {
-      defineOwn(this, 'hoptrace', value);
-    },
-    configurable: true,
-    enumerable: false,
-  },
+  // pino-http and express-request-id assign `req.id` themselves: their value then wins, as an own
+  // property would have (lazyField's setter).
+  id: lazyField('id', (request: IncomingMessage) => requestContextSlot(request)?.requestId),
+  hoptrace: lazyField('hoptrace', requestContext),
   [INSTALLED]: { value: true, configurable: true, enumerable: false },
 };
 
@@ -59,9 +31,10 @@ function expressRequestPrototype(request: object): object | undefined {
 }
 
 /**
- * Makes `req.id` and `req.hoptrace` of every request of this Express copy read the context that
- * `runServerRequest` bound to the request, instead of writing two own properties per request.
- * Returns whether `request` reads them so (otherwise the caller sets own properties).
+ * Installs `req.id` and `req.hoptrace` as accessors on Express's request prototype, once per
+ * Express copy, so that every request of that copy reads them from the context `runServerRequest`
+ * bound to it instead of getting two own properties. Returns whether `request` reads them so
+ * (otherwise the caller sets own properties).
  *
  * Why: Express calls `Object.setPrototypeOf` on every request, and V8 then gives that request a
  * new object shape, with a copy of every property descriptor, for each property added afterwards
@@ -73,7 +46,7 @@ function expressRequestPrototype(request: object): object | undefined {
  * Left alone (own properties instead): a request whose chain has no Express prototype above
  * `IncomingMessage`, and a prototype chain where `id` or `hoptrace` already means something.
  */
-export function readsContextThroughAccessors(request: IncomingMessage): boolean {
+export function installRequestAccessors(request: IncomingMessage): boolean {
   if ((request as Marked)[INSTALLED] === true) return true;
   const prototype = expressRequestPrototype(request);
   if (prototype === undefined || 'id' in prototype || 'hoptrace' in prototype) return false;

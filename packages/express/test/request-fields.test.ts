@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { requestContext } from '@hoptrace/core';
+import { requestContext } from '@hoptrace/core/adapter';
 import { close, listen, send } from '@hoptrace/test-utils';
 import type { NextFunction, Request, Response } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

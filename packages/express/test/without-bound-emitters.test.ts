@@ -5,12 +5,8 @@
 // not among those: raw-body (2.5+, used by body-parser 1.20 and 2) wraps its callback in an
 // AsyncResource, so `next()` after `express.json()` is in the context either way.
 import { createServer, type Server } from 'node:http';
-import {
-  createHoptrace,
-  type HoptraceOptions,
-  openServerRequest,
-  runWithContext,
-} from '@hoptrace/core';
+import { type HoptraceOptions, runWithContext } from '@hoptrace/core';
+import { createHoptrace, openServerRequest } from '@hoptrace/core/adapter';
 import { close, listen, sendSlowly } from '@hoptrace/test-utils';
 import type { RequestHandler } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +16,7 @@ import { buildTestApp, finishEndedFromOutside, type TestApp } from './test-app.j
 function contextOnly(options?: HoptraceOptions): RequestHandler {
   const engine = createHoptrace(options);
   return function contextOnlyMiddleware(request, response, next) {
-    runWithContext(openServerRequest(engine, request, response).context, next);
+    runWithContext(openServerRequest(engine, { request, response }).context, next);
   };
 }
 

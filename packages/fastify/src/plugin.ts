@@ -1,13 +1,12 @@
+import { type HoptraceOptions, HoptraceOptionsError } from '@hoptrace/core';
 import {
   type ContextSlot,
   checkOptions,
   createHoptrace,
   extractServerRequest,
-  type HoptraceOptions,
-  HoptraceOptionsError,
-  requestContextSlot,
-  watchServerResponse,
-} from '@hoptrace/core';
+  handleDiagnosticsAndObservation,
+  openedBefore,
+} from '@hoptrace/core/adapter';
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import { fastifyPlugin } from 'fastify-plugin';
 import { keepRequestIdOnHijack } from './hijacked-reply.js';
@@ -146,28 +145,33 @@ function install(fastify: FastifyInstance, options: HoptraceOptions): void {
   declareScope(fastify);
 
   /**
-   * Reads the request ID (or takes the slot genReqId read) and sets the header (and, with
-   * `observe`, records the pair when the response is done). `openScope` then makes the slot
+   * Reads the request ID (or takes the scope genReqId opened) and sets the header (and, with
+   * `observe`, records the pair when the response is done). `openScope` then makes the scope
    * `request.hoptrace`'s.
    */
   function begin(request: FastifyRequest, reply: FastifyReply): ContextSlot {
     const raw = request.raw;
     // The same core call on both paths (genReqId and here), so a trust decision cannot differ.
-    const slot = requestContextSlot(raw) ?? extractServerRequest(engine, raw);
+    const scope = openedBefore(raw) ?? extractServerRequest(engine, raw);
     // On the reply, not the raw response: Fastify merges reply headers into every writeHead (404s,
     // error handlers, replies sent by a later hook) on Node's fast path; hijacked replies get it
     // from keepRequestIdOnHijack.
-    reply.header(headerName, slot.requestId);
+    reply.header(headerName, scope.requestId);
     if (!hijackKept) {
       hijackKept = true;
       keepRequestIdOnHijack(fastify, headerName, reply);
     }
-    watchServerResponse(engine, slot, raw, reply.raw, fastifyRoute, request);
-    return slot;
+    handleDiagnosticsAndObservation(engine, scope, {
+      request: raw,
+      response: reply.raw,
+      readRoute: fastifyRoute,
+      routeSource: request,
+    });
+    return scope;
   }
 
   fastify.addHook('onRequest', function hoptraceOnRequest(request, reply, next) {
-    openScope(request, reply, begin(request, reply), next);
+    openScope(reply, begin(request, reply), next);
   });
   fastify.addHook('preParsing', reenterScopeWithPayload);
   fastify.addHook('preValidation', reenterScope);
@@ -181,7 +185,7 @@ function install(fastify: FastifyInstance, options: HoptraceOptions): void {
     // hoptrace's onRequest never ran: an onRequest hook added before this plugin (an auth check
     // registered first) answered. The answer still gets the ID, and the rest of the response
     // (onSend, onResponse) runs in the context.
-    openScope(request, reply, begin(request, reply), () => next(null, payload));
+    openScope(reply, begin(request, reply), () => next(null, payload));
   });
   fastify.addHook('onError', reenterScopeOnError);
   // onResponse runs from the raw response's `finish`, through a listener Fastify adds right after

@@ -1,13 +1,14 @@
+import type { TraceContext } from '@hoptrace/core';
 import {
   type ContextSlot,
   contextStorage,
+  lazyField,
   requestContextSlot,
   runServerRequest,
-  type TraceContext,
-} from '@hoptrace/core';
+} from '@hoptrace/core/adapter';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-/** On a Fastify request: its slot once hoptrace opened its scope, `null` before. */
+/** On a Fastify request: its scope once hoptrace opened it, `null` before. */
 const SCOPE = Symbol('hoptrace.fastify.scope');
 
 type ScopedRequest = FastifyRequest & { [SCOPE]: ContextSlot | null };
@@ -19,25 +20,16 @@ const storage = contextStorage();
  * In a hook that runs before hoptrace's `onRequest` (added before the plugin), the context that
  * hoptrace's `genReqId` bound to the raw request, which is every request unless the app keeps
  * a `genReqId` or `requestIdHeader` of its own; only then is it `null` there, as Fastify's own
- * decorators are before they are set.
+ * decorators are before they are set. An app that assigns `request.hoptrace` gets its value
+ * back, as with a plain field.
  */
-function scopeContext(this: FastifyRequest): TraceContext {
-  const slot = (this as ScopedRequest)[SCOPE] ?? requestContextSlot(this.raw);
-  return slot?.context ?? (null as unknown as TraceContext);
-}
-
-/** An app that assigns `request.hoptrace` gets its value back, as with a plain field. */
-function replaceScopeContext(this: FastifyRequest, value: TraceContext): void {
-  Object.defineProperty(this, 'hoptrace', {
-    value,
-    writable: true,
-    enumerable: true,
-    configurable: true,
-  });
-}
+const HOPTRACE_FIELD = lazyField('hoptrace', (request: FastifyRequest): TraceContext | null => {
+  const scope = (request as ScopedRequest)[SCOPE] ?? requestContextSlot(request.raw);
+  return scope?.context ?? null;
+});
 
 /**
- * Declares what the plugin keeps on every request: the scope's slot, declared as `null` and set
+ * Declares what the plugin keeps on every request: its scope, declared as `null` and set
  * per request, as Fastify asks, so every request object keeps one shape; and `request.hoptrace`,
  * a getter on Fastify's request prototype (no write per request) that reads the context only when
  * asked, so a request that never looks at its trace pays for its request ID alone.
@@ -49,22 +41,21 @@ function replaceScopeContext(this: FastifyRequest, value: TraceContext): void {
  */
 export function declareScope(fastify: FastifyInstance): void {
   fastify.decorateRequest(SCOPE, null);
-  fastify.decorateRequest('hoptrace', { getter: scopeContext, setter: replaceScopeContext });
+  fastify.decorateRequest('hoptrace', {
+    getter: HOPTRACE_FIELD.get as () => TraceContext,
+    setter: HOPTRACE_FIELD.set as (value: TraceContext) => void,
+  });
 }
 
 /**
  * Runs `next` (the rest of the `onRequest` hooks, then `preParsing` and, for a body-less request,
- * everything up to the reply) inside the request's scope (`slot`), with listeners on the raw
- * request and response bound to it. {@link reenterScope} later restores the same scope.
+ * everything up to the reply) inside `scope`, the scope of `reply`'s request, with listeners on
+ * the raw request and response bound to it. {@link reenterScope} later restores the same scope.
  */
-export function openScope(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  slot: ContextSlot,
-  next: () => void,
-): void {
-  (request as ScopedRequest)[SCOPE] = slot;
-  runServerRequest(slot, request.raw, reply.raw, next);
+export function openScope(reply: FastifyReply, scope: ContextSlot, next: () => void): void {
+  const request = reply.request;
+  (request as ScopedRequest)[SCOPE] = scope;
+  runServerRequest(scope, { request: request.raw, response: reply.raw }, next);
 }
 
 /** Whether hoptrace opened this request's scope (its `onRequest` hook ran). */
@@ -99,9 +90,9 @@ export function hasScope(request: FastifyRequest): boolean {
  * opens one, and continues as it is until then.
  */
 export function reenterScope(request: FastifyRequest, _reply: FastifyReply, done: () => void) {
-  const slot = (request as ScopedRequest)[SCOPE];
-  if (slot === null || storage.getStore() === slot) done();
-  else storage.run(slot, done);
+  const scope = (request as ScopedRequest)[SCOPE];
+  if (scope === null || storage.getStore() === scope) done();
+  else storage.run(scope, done);
 }
 
 /** {@link reenterScope} for the phases whose `done` passes a payload on (kept unchanged). */
@@ -111,9 +102,9 @@ export function reenterScopeWithPayload<Payload>(
   payload: Payload,
   done: (error: null, payload: Payload) => void,
 ): void {
-  const slot = (request as ScopedRequest)[SCOPE];
-  if (slot === null || storage.getStore() === slot) done(null, payload);
-  else storage.run(slot, done, null, payload);
+  const scope = (request as ScopedRequest)[SCOPE];
+  if (scope === null || storage.getStore() === scope) done(null, payload);
+  else storage.run(scope, done, null, payload);
 }
 
 /** {@link reenterScope} for `onError`, which is given the error and continues with `done()`. */

@@ -1,6 +1,7 @@
 import { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
-import { HoptraceOptionsError, requestContext } from '@hoptrace/core';
+import { HoptraceOptionsError } from '@hoptrace/core';
+import { requestContext } from '@hoptrace/core/adapter';
 import { describe, expect, it } from 'vitest';
 import { hoptraceServerOptions, serverOptionsOf } from './server-options.js';
 

@@ -1,11 +1,11 @@
 import type { IncomingMessage } from 'node:http';
+import type { HoptraceOptions } from '@hoptrace/core';
 import {
   bindRequestContext,
   createHoptrace,
   extractServerRequest,
-  type HoptraceOptions,
-  requestContextSlot,
-} from '@hoptrace/core';
+  openedBefore,
+} from '@hoptrace/core/adapter';
 
 /** Marks a `genReqId` made by {@link hoptraceServerOptions} with the options it was made from. */
 const MADE_FROM = Symbol('hoptrace.fastify.server-options');
@@ -72,17 +72,17 @@ export interface HoptraceServerOptions {
 export function hoptraceServerOptions(options: HoptraceOptions = {}): HoptraceServerOptions {
   const engine = createHoptrace(options);
   const genReqId = function hoptraceGenReqId(request: IncomingMessage): string {
-    let slot = requestContextSlot(request);
-    if (slot === undefined) {
-      slot = extractServerRequest(engine, request);
+    let scope = openedBefore(request);
+    if (scope === undefined) {
+      scope = extractServerRequest(engine, request);
       // Bound here for the plugin's onRequest to pick up: Fastify calls genReqId first and gives
       // it only the raw request, and reading the request again would generate a second ID when
       // none (or an invalid one) arrived. Binding it here, rather than in onRequest, also puts the
       // listeners Fastify adds in between (its `finish` listener that runs onResponse) in the
       // request's context; it is the one property core writes per request anyway.
-      bindRequestContext(request, slot);
+      bindRequestContext(request, scope);
     }
-    return slot.requestId;
+    return scope.requestId;
   };
   Object.defineProperty(genReqId, MADE_FROM, { value: Object.freeze({ ...options }) });
   return { genReqId, requestIdHeader: false };

@@ -1,10 +1,10 @@
+import type { HoptraceOptions } from '@hoptrace/core';
 import {
   createHoptrace,
-  type HoptraceOptions,
+  openedBefore,
   openServerRequest,
-  requestContextSlot,
   runServerRequest,
-} from '@hoptrace/core';
+} from '@hoptrace/core/adapter';
 import type { Middleware } from 'koa';
 import type { HoptraceState } from './hoptrace-state.js';
 import { keepRequestIdOnErrors } from './keep-request-id-on-errors.js';
@@ -58,10 +58,11 @@ export function hoptrace(options: HoptraceOptions = {}): Middleware<HoptraceStat
   return function hoptraceMiddleware(ctx, next) {
     // Used twice (an app and a mounted sub-app, or a router that adds its own): the request keeps
     // the context it has, so it never gets a second ID, as with Express.
-    if (requestContextSlot(ctx.req) !== undefined) return next();
-    const slot = openServerRequest(engine, ctx.req, ctx.res, koaRoute, ctx);
-    exposeContext(ctx, slot, headerName);
-    keepRequestIdOnErrors(ctx, slot, headerName);
-    return runServerRequest(slot, ctx.req, ctx.res, next);
+    if (openedBefore(ctx.req) !== undefined) return next();
+    const exchange = { request: ctx.req, response: ctx.res, readRoute: koaRoute, routeSource: ctx };
+    const scope = openServerRequest(engine, exchange);
+    exposeContext(ctx, scope, headerName);
+    keepRequestIdOnErrors(ctx, scope, headerName);
+    return runServerRequest(scope, exchange, next);
   };
 }

@@ -1,4 +1,5 @@
-import { ContextSlot, extract, tryGetContext } from '@hoptrace/core';
+import { extract, tryGetContext } from '@hoptrace/core';
+import { ContextSlot } from '@hoptrace/core/adapter';
 import { describe, expect, it } from 'vitest';
 import { type ErrorHandlingContext, keepRequestIdOnErrors } from './keep-request-id-on-errors.js';
 
@@ -20,11 +21,11 @@ function fakeCtx(): ErrorHandlingContext & { calls: Call[] } {
   };
 }
 
-const slot = ContextSlot.of(extract({ 'x-request-id': 'unit-1' }));
+const scope = ContextSlot.of(extract({ 'x-request-id': 'unit-1' }));
 
 function wrapped(): ReturnType<typeof fakeCtx> {
   const ctx = fakeCtx();
-  keepRequestIdOnErrors(ctx, slot, 'x-request-id');
+  keepRequestIdOnErrors(ctx, scope, 'x-request-id');
   return ctx;
 }
 
@@ -90,7 +91,7 @@ describe('keepRequestIdOnErrors', () => {
         throw new Error('handler failed');
       },
     };
-    keepRequestIdOnErrors(ctx, slot, 'x-request-id');
+    keepRequestIdOnErrors(ctx, scope, 'x-request-id');
     expect(() => ctx.onerror(error)).toThrow('handler failed');
     expect(error).not.toHaveProperty('headers');
   });

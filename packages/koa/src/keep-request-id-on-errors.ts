@@ -1,6 +1,6 @@
 import { format } from 'node:util';
-import { type ContextSlot, contextStorage } from '@hoptrace/core';
-import { stateErrorHeader, stateSlot } from './state-context.js';
+import { type ContextSlot, contextStorage, dataProperty } from '@hoptrace/core/adapter';
+import { stateErrorHeader, stateScope } from './state-context.js';
 
 /** The members of a Koa context this module touches: Koa's default error handler and the state. */
 export interface ErrorHandlingContext {
@@ -9,6 +9,12 @@ export interface ErrorHandlingContext {
 }
 
 type ErrorWithHeaders = Error & { headers?: unknown };
+
+/** What an error answer must carry: the request's scope and the name of its request ID header. */
+interface KeptHeader {
+  readonly scope: ContextSlot;
+  readonly headerName: string;
+}
 
 const NOTHING_TO_RESTORE = (): void => {};
 
@@ -30,7 +36,7 @@ let lastWrapped: object | undefined;
  * How: `ctx.onerror` is looked up on `ctx` each time Koa needs it (after a middleware throws, when
  * a body stream fails in Koa 2, when the response errors), so wrapping it where `ctx` finds it
  * (the app's context prototype, once; a ctx's own handler otherwise) covers every path, including
- * errors that never pass through our middleware. The prototype's wrapper finds the request's slot
+ * errors that never pass through our middleware. The prototype's wrapper finds the request's scope
  * and header name on `ctx.state`, where `exposeContext` put them. The wrapper hands
  * Koa's own handler (or the app's replacement of it) the same error with the request ID added to
  * `err.headers`, then takes that addition off again: an error object shared between requests must
@@ -39,23 +45,23 @@ let lastWrapped: object | undefined;
  *
  * @example
  * ```ts
- * const slot = openServerRequest(engine, ctx.req, ctx.res);
- * exposeContext(ctx, slot, engine.options.requestIdHeader);
- * keepRequestIdOnErrors(ctx, slot, engine.options.requestIdHeader);
+ * const scope = openServerRequest(engine, { request: ctx.req, response: ctx.res });
+ * exposeContext(ctx, scope, engine.options.requestIdHeader);
+ * keepRequestIdOnErrors(ctx, scope, engine.options.requestIdHeader);
  * ```
  */
 export function keepRequestIdOnErrors(
   ctx: ErrorHandlingContext,
-  slot: ContextSlot,
+  scope: ContextSlot,
   headerName: string,
 ): void {
   const prototype: unknown = Object.getPrototypeOf(ctx);
   // A real Koa ctx inherits onerror from app.context: wrap that once per app, and let it find the
-  // slot on ctx.state. Giving each ctx its own onerror instead costs V8 a new object shape per
+  // scope on ctx.state. Giving each ctx its own onerror instead costs V8 a new object shape per
   // request (measured: +19% instructions per request on a Koa hello-world).
   if (
     !Object.hasOwn(ctx, 'onerror') &&
-    stateSlot(ctx.state) === slot &&
+    stateScope(ctx.state) === scope &&
     stateErrorHeader(ctx.state) === headerName &&
     isObject(prototype)
   ) {
@@ -68,8 +74,9 @@ export function keepRequestIdOnErrors(
   }
   // Anything else (an app that set its own onerror on this ctx): wrap this ctx's handler.
   const onerror = ctx.onerror;
+  const kept: KeptHeader = { scope, headerName };
   ctx.onerror = function hoptraceOnerror(thrown: unknown): void {
-    handleError(ctx, onerror, thrown, slot, headerName);
+    handleError(ctx, onerror, thrown, kept);
   };
 }
 
@@ -87,24 +94,24 @@ function wrapPrototypeOnerror(prototype: ErrorHandlingContext): void {
       onerror.call(this, thrown as never);
       return;
     }
-    const slot = stateSlot(this.state);
+    const scope = stateScope(this.state);
     const headerName = stateErrorHeader(this.state);
-    if (slot === undefined || headerName === undefined) onerror.call(this, thrown as Error);
-    else handleError(this, onerror, thrown, slot, headerName);
+    if (scope === undefined || headerName === undefined) onerror.call(this, thrown as Error);
+    else handleError(this, onerror, thrown, { scope, headerName });
   };
 }
 
+/** Runs Koa's `onerror` for `ctx` in the request's scope, the request ID header on the error. */
 function handleError(
   ctx: ErrorHandlingContext,
   onerror: (error: Error) => void,
   thrown: unknown,
-  slot: ContextSlot,
-  headerName: string,
+  { scope, headerName }: KeptHeader,
 ): void {
-  contextStorage().run(slot, () => {
+  contextStorage().run(scope, () => {
     // Koa's handler returns at once on null/undefined (so it can be a node-style callback).
     if (thrown === null || thrown === undefined) return onerror.call(ctx, thrown as never);
-    const [error, restore] = withHeader(asError(thrown), headerName, slot.requestId);
+    const [error, restore] = withHeader(asError(thrown), headerName, scope.requestId);
     try {
       onerror.call(ctx, error);
     } finally {
@@ -138,7 +145,7 @@ function withHeader(
   const own = Object.getOwnPropertyDescriptor(error, 'headers');
   const definable = own === undefined ? Object.isExtensible(error) : own.configurable === true;
   if (definable) {
-    Object.defineProperty(error, 'headers', writable(headers));
+    Object.defineProperty(error, 'headers', dataProperty(headers));
     return [
       error,
       () => {
@@ -168,10 +175,6 @@ function writableCopy(error: Error, headers: Record<string, unknown>): Error {
   }
   return Object.create(Object.getPrototypeOf(error), {
     ...descriptors,
-    headers: writable(headers),
+    headers: dataProperty(headers),
   }) as Error;
-}
-
-function writable(value: unknown): PropertyDescriptor {
-  return { value, writable: true, enumerable: true, configurable: true };
 }

@@ -1,14 +1,15 @@
-import type { ContextSlot, TraceContext } from '@hoptrace/core';
+import type { TraceContext } from '@hoptrace/core';
+import { type ContextSlot, defineDataProperty, lazyField } from '@hoptrace/core/adapter';
 
-/** On `ctx.state`: the request's slot, read by `ctx.state.hoptrace` and by Koa's error handling. */
-const STATE_SLOT = Symbol('hoptrace.koa.state-slot');
+/** On `ctx.state`: the request's scope, read by `ctx.state.hoptrace` and Koa's error handling. */
+const STATE_SCOPE = Symbol('hoptrace.koa.state-scope');
 /** On `ctx.state`: the response header Koa's error handling must keep (the middleware's option). */
 const ERROR_HEADER = Symbol('hoptrace.koa.error-header');
 
 /**
  * The `ctx.state` of a request hoptrace opened: `requestId` and the keys earlier middleware set
- * are own data properties; `hoptrace` is a getter of this class, which reads the trace headers
- * the first time it is read (see core's `ContextSlot`).
+ * are own data properties; `hoptrace` is a getter on this class's prototype (core's `lazyField`),
+ * which reads the trace headers the first time it is read (see core's `ContextSlot`).
  *
  * Why a class and not Koa's `{}` with an own accessor: `Object.defineProperty` of an accessor is a
  * runtime call that cost a Koa hello-world about three points of its throughput (measured against
@@ -19,21 +20,21 @@ const ERROR_HEADER = Symbol('hoptrace.koa.error-header');
  * {@link RequestState.toJSON}.
  */
 class RequestState {
-  declare [STATE_SLOT]: ContextSlot;
+  declare [STATE_SCOPE]: ContextSlot;
   declare [ERROR_HEADER]: string;
   declare requestId: string;
+  /**
+   * The request's whole context, its trace headers read on the first read. An app that assigns
+   * `ctx.state.hoptrace` gets its value back, as with a plain field.
+   */
+  declare hoptrace: TraceContext;
 
-  constructor(slot: ContextSlot, errorHeader: string, previous: object | undefined) {
+  constructor(scope: ContextSlot, errorHeader: string, previous: object | undefined) {
     if (previous !== undefined) carryOver(this, previous);
     // Assigned, not declared as fields: one object shape for every request, in this order.
-    this[STATE_SLOT] = slot;
+    this[STATE_SCOPE] = scope;
     this[ERROR_HEADER] = errorHeader;
-    this.requestId = slot.requestId;
-  }
-
-  /** The request's whole context, its trace headers read on the first call. */
-  get hoptrace(): TraceContext {
-    return this[STATE_SLOT].context;
+    this.requestId = scope.requestId;
   }
 
   /**
@@ -43,22 +44,12 @@ class RequestState {
   toJSON(): object {
     return { ...this, hoptrace: this.hoptrace };
   }
-
-  /** An app that assigns `ctx.state.hoptrace` gets its value back, as with a plain field. */
-  set hoptrace(value: TraceContext) {
-    defineOwn(this, 'hoptrace', value);
-  }
 }
-
-/** A data property, as a plain assignment would have made it, whatever `target` inherits. */
-function defineOwn(target: object, key: PropertyKey, value: unknown): void {
-  Object.defineProperty(target, key, {
-    value,
-    writable: true,
-    enumerable: true,
-    configurable: true,
-  });
-}
+Object.defineProperty(
+  RequestState.prototype,
+  'hoptrace',
+  lazyField('hoptrace', (state: RequestState) => state[STATE_SCOPE].context),
+);
 
 /**
  * Keeps what a middleware registered before hoptrace put on `ctx.state` (Koa's own is empty), but
@@ -75,45 +66,45 @@ function carryOver(state: RequestState, previous: object): void {
   else {
     for (const key of Reflect.ownKeys(previous)) {
       if (!Object.prototype.propertyIsEnumerable.call(previous, key)) continue;
-      defineOwn(state, key, (previous as Record<PropertyKey, unknown>)[key]);
+      defineDataProperty(state, key, (previous as Record<PropertyKey, unknown>)[key]);
     }
   }
   if (Object.hasOwn(state, 'hoptrace')) delete (state as { hoptrace?: unknown }).hoptrace;
 }
 
 /**
- * Makes `ctx.state` a {@link RequestState} for `slot`: `ctx.state.requestId` is the request ID,
+ * Makes `ctx.state` a {@link RequestState} for `scope`: `ctx.state.requestId` is the request ID,
  * `ctx.state.hoptrace` reads the context on first use, so that a request that never looks at its
  * trace pays for its request ID only. `errorHeader` is the response header Koa's error handling
  * must keep ({@link stateErrorHeader}).
  *
  * @example
  * ```ts
- * exposeContext(ctx, slot, 'x-request-id');
- * ctx.state.requestId; // slot.requestId
+ * exposeContext(ctx, scope, 'x-request-id');
+ * ctx.state.requestId; // scope.requestId
  * ctx.state.hoptrace.traceId; // the trace headers are read here
  * ```
  */
 export function exposeContext(
   ctx: { state?: object },
-  slot: ContextSlot,
+  scope: ContextSlot,
   errorHeader: string,
 ): void {
-  ctx.state = new RequestState(slot, errorHeader, ctx.state);
+  ctx.state = new RequestState(scope, errorHeader, ctx.state);
 }
 
 /**
- * The slot {@link exposeContext} put on `ctx.state`, or `undefined` (an app replaced `ctx.state`,
- * or hoptrace never ran for this request).
+ * The scope {@link exposeContext} put on `ctx.state`, or `undefined` (an app replaced
+ * `ctx.state`, or hoptrace never ran for this request).
  *
  * @example
  * ```ts
- * stateSlot(ctx.state)?.requestId;
+ * stateScope(ctx.state)?.requestId;
  * ```
  */
-export function stateSlot(state: object | undefined): ContextSlot | undefined {
-  // Read, not `instanceof`: a state an app rebuilt with `{ ...ctx.state, user }` keeps the slot.
-  return (state as Partial<RequestState> | undefined)?.[STATE_SLOT];
+export function stateScope(state: object | undefined): ContextSlot | undefined {
+  // Read, not `instanceof`: a state an app rebuilt with `{ ...ctx.state, user }` keeps the scope.
+  return (state as Partial<RequestState> | undefined)?.[STATE_SCOPE];
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createHoptrace, openServerRequest, runServerRequest } from '@hoptrace/core';
+import { createHoptrace, openServerRequest, runServerRequest } from '@hoptrace/core/adapter';
 import { send } from '@hoptrace/test-utils';
 import type Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,8 +8,8 @@ import { KOA_MAJORS, SHARED_ERROR, startTestApp, type TestApp } from './test-app
 function withoutErrorHandling(): Koa.Middleware {
   const engine = createHoptrace();
   return async function naiveMiddleware(ctx, next) {
-    const context = openServerRequest(engine, ctx.req, ctx.res);
-    await runServerRequest(context, ctx.req, ctx.res, next);
+    const exchange = { request: ctx.req, response: ctx.res };
+    await runServerRequest(openServerRequest(engine, exchange), exchange, next);
   };
 }
 

@@ -25,10 +25,10 @@ type HttpResponse = HttpEmitter & { req?: HttpEmitter };
  * `entry.listener === original`, the convention `once` uses for its own wrappers (whose
  * `.listener` is the caller's function), so removal keeps working for both.
  */
-function inContext(listener: Listener, slot: ContextSlot): Listener {
+function inContext(listener: Listener, scope: ContextSlot): Listener {
   const storage = contextStorage();
   const bound: Listener = function boundListener(this: unknown, ...args: unknown[]) {
-    return storage.run(slot, Reflect.apply, listener, this, args);
+    return storage.run(scope, Reflect.apply, listener, this, args);
   };
   bound.listener = listener.listener ?? listener;
   return bound;
@@ -117,13 +117,13 @@ function wrapHttpPrototypes(): void {
  *
  * @example
  * ```ts
- * bindRequestContext(request, slot);
- * request.on('end', () => getContext()); // slot.context, whoever emits
+ * bindRequestContext(request, scope);
+ * request.on('end', () => getContext()); // scope.context, whoever emits
  * ```
  */
-export function bindRequestContext(request: IncomingMessage, slot: ContextSlot): void {
+export function bindRequestContext(request: IncomingMessage, scope: ContextSlot): void {
   wrapHttpPrototypes();
-  (request as HttpEmitter)[LISTENER_CONTEXT] = slot;
+  (request as HttpEmitter)[LISTENER_CONTEXT] = scope;
 }
 
 /**
@@ -146,7 +146,7 @@ export function requestContext(
 /**
  * The {@link ContextSlot} a Node server request (or its response) was bound to, or `undefined`:
  * {@link requestContext} without reading the trace headers, for adapters that need only the
- * request ID or the slot itself (to re-enter the request's scope).
+ * request ID or the scope itself (to re-enter it).
  *
  * @example
  * ```ts
@@ -194,12 +194,12 @@ for (const method of REGISTER_METHODS) {
  */
 export function bindEmitter<Emitter extends EventEmitter>(emitter: Emitter): Emitter {
   if (emitter instanceof IncomingMessage || emitter instanceof ServerResponse) {
-    const slot = contextStorage().getStore();
-    if (slot === undefined) return emitter;
+    const scope = contextStorage().getStore();
+    if (scope === undefined) return emitter;
     wrapHttpPrototypes();
-    // A response whose request is bound to this request's slot already needs no mark of its own.
-    if (!(emitter instanceof ServerResponse) || responseListenerContext(emitter) !== slot) {
-      (emitter as HttpEmitter)[LISTENER_CONTEXT] = slot;
+    // A response whose request is bound to this scope already needs no mark of its own.
+    if (!(emitter instanceof ServerResponse) || responseListenerContext(emitter) !== scope) {
+      (emitter as HttpEmitter)[LISTENER_CONTEXT] = scope;
     }
     return emitter;
   }

@@ -43,7 +43,8 @@ export function hoptraceHandler<
   }
   const hoptrace = createHoptrace(options);
   return function hoptraceRequestListener(request, response) {
-    const context = openServerRequest(hoptrace, request, response);
-    return runServerRequest(context, request, response, () => handler(request, response));
+    const exchange = { request, response };
+    const scope = openServerRequest(hoptrace, exchange);
+    return runServerRequest(scope, exchange, () => handler(request, response));
   };
 }

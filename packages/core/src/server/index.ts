@@ -2,17 +2,32 @@
  * `@hoptrace/core/adapter`: what a server or client adapter is built from. Applications do not
  * need it; the Express, Koa, Fastify and outbound adapters use nothing else of core's insides.
  *
- * - Server side: `createHoptrace` validates the options once; `openServerRequest` opens a request
- *   (context, echoed request ID, observation, diagnostic trail) and `runServerRequest` runs the
- *   framework's handler inside it; `requestContextSlot` / `bindRequestContext` reach the context
- *   from code that holds the request but runs outside its async context.
+ * - Server side: `createHoptrace` validates the options once; `openedBefore` tells a second
+ *   registration to leave the request alone; `openServerRequest` opens a request (its scope, the
+ *   echoed request ID, observation, diagnostic trail) and `runServerRequest` runs the framework's
+ *   handler inside it; `requestContextSlot` / `requestContext` / `bindRequestContext` reach the
+ *   request's scope from code that holds the request but runs outside its async context.
+ * - Framework fields: `lazyField` makes `req.hoptrace`-style fields a getter on a prototype that
+ *   an app's assignment replaces with a plain field (`defineDataProperty`, `dataProperty`).
  * - Client side: `contextStorage` and `currentRequestOptions` find the calling request and its
  *   configuration; `headerTarget` writes into any header shape; `activeSpan` names the bridged
  *   tracer's current span.
  *
  * @example
  * ```ts
- * import { createHoptrace, openServerRequest, runServerRequest } from '@hoptrace/core/adapter';
+ * import {
+ *   createHoptrace,
+ *   openedBefore,
+ *   openServerRequest,
+ *   runServerRequest,
+ * } from '@hoptrace/core/adapter';
+ *
+ * const engine = createHoptrace(options);
+ * function middleware(request, response, next) {
+ *   if (openedBefore(request) !== undefined) return next();
+ *   const exchange = { request, response };
+ *   return runServerRequest(openServerRequest(engine, exchange), exchange, next);
+ * }
  * ```
  *
  * @packageDocumentation
@@ -20,7 +35,11 @@
 
 export { B3_MULTI_HEADER_NAMES, type B3MultiHeaders } from '../codec/b3-multi.js';
 export { isHexId, randomHexId } from '../codec/hex-id.js';
-export { bindRequestContext, requestContextSlot } from '../context/bind-emitter.js';
+export {
+  bindRequestContext,
+  requestContext,
+  requestContextSlot,
+} from '../context/bind-emitter.js';
 export { ContextSlot } from '../context/context-slot.js';
 export { contextStorage, currentRequestOptions } from '../context/context-storage.js';
 export { type ResolvedObserver, resolveObserver } from '../diagnostics/observation.js';
@@ -46,10 +65,15 @@ export {
 } from '../engine/inject.js';
 export { checkOptions, type ResolvedOptions, resolveOptions } from '../engine/options.js';
 export { describeValue } from '../errors.js';
+export { dataProperty, defineDataProperty } from './data-property.js';
+export { lazyField } from './lazy-field.js';
+export { openedBefore } from './register-once.js';
 export { openDiagnostics } from './server-diagnostics.js';
+export type { RouteReader, ServerExchange } from './server-exchange.js';
 export {
   extractServerRequest,
+  handleDiagnosticsAndObservation,
+  type OpenServerRequest,
   openServerRequest,
   runServerRequest,
-  watchServerResponse,
 } from './server-request.js';

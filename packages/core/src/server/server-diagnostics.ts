@@ -10,7 +10,8 @@ import {
   trailAddress,
 } from '../diagnostics/trail.js';
 import { formatTrailText } from '../diagnostics/trail-text.js';
-import { type RouteReader, requestTarget, routeOf } from './server-observation.js';
+import type { ServerExchange } from './server-exchange.js';
+import { requestTarget, routeOf } from './server-observation.js';
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
@@ -113,23 +114,21 @@ function stripToken(request: IncomingMessage): void {
  *
  * @example
  * ```ts
- * openDiagnostics(options.diagnostics, slot, request, response, readRoute, routeSource);
+ * openDiagnostics(options.diagnostics, scope, { request, response, readRoute, routeSource });
  * ```
  */
 export function openDiagnostics<Source>(
   diagnostics: ResolvedDiagnostics | undefined,
-  slot: ContextSlot,
-  request: IncomingMessage,
-  response: ServerResponse,
-  readRoute?: RouteReader<Source>,
-  routeSource?: Source,
+  scope: ContextSlot,
+  exchange: ServerExchange<Source>,
 ): void {
+  const { request, response, readRoute, routeSource } = exchange;
   const given = request.headers[DIAGNOSTICS_HEADER];
   if (given !== undefined) stripToken(request);
   if (diagnostics === undefined) return;
   if (!isToken(given, diagnostics.token) && !allowed(diagnostics, request)) return;
 
-  const context = slot.context;
+  const context = scope.context;
   const hop = new DiagnosticHop(
     context,
     diagnostics.token,

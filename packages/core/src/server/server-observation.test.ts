@@ -131,8 +131,8 @@ describe('server observations (hoptraceHandler)', () => {
       },
     });
     server = createServer((request, response) => {
-      const context = openServerRequest(hoptrace, request, response);
-      runServerRequest(context, request, response, () => response.end('ok'));
+      const exchange = { request, response };
+      runServerRequest(openServerRequest(hoptrace, exchange), exchange, () => response.end('ok'));
     });
     const port = await listen(server);
     await send(port);

@@ -1,16 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { TraceContext } from '../context/trace-context.js';
 import type { Endpoint, ResolvedObserver } from '../diagnostics/observation.js';
-
-/**
- * Reads the route pattern a framework matched (`/orders/:id`) from `source` once the response is
- * done, or `undefined` when none matched (a 404) or the framework does not know it. A plain
- * function of its argument, so an adapter passes one shared function and allocates nothing per
- * request.
- */
-export type RouteReader<Source> = (source: Source) => string | undefined;
+import type { RouteReader, ServerExchange } from './server-exchange.js';
 
 /**
  * Sockets that already carried a request. A WeakSet keyed by the socket: nothing is written on
@@ -76,18 +69,16 @@ export function routeOf<Source>(
  * ```ts
  * const observe = hoptrace.options.observe;
  * if (observe !== undefined) {
- *   observeServerRequest(observe, context, request, response, (ctx) => ctx._matchedRoute, ctx);
+ *   observeServerRequest(observe, context, { request, response, readRoute, routeSource: ctx });
  * }
  * ```
  */
 export function observeServerRequest<Source>(
   observer: ResolvedObserver,
   context: TraceContext,
-  request: IncomingMessage,
-  response: ServerResponse,
-  readRoute?: RouteReader<Source>,
-  routeSource?: Source,
+  exchange: ServerExchange<Source>,
 ): void {
+  const { request, response, readRoute, routeSource } = exchange;
   const start = Date.now();
   const startedAt = performance.now();
   // HTTP/2 compatibility requests have a socket proxy; a request made by hand may have none.

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { bindEmitter, bindRequestContext } from '../context/bind-emitter.js';
 import type { ContextSlot } from '../context/context-slot.js';
 import { contextStorage } from '../context/context-storage.js';
@@ -6,7 +6,8 @@ import { DIAGNOSTICS_HEADER } from '../diagnostics/trail.js';
 import type { Hoptrace } from '../engine/create-hoptrace.js';
 import { openExtraction } from '../engine/extract.js';
 import { openDiagnostics } from './server-diagnostics.js';
-import { observeServerRequest, type RouteReader } from './server-observation.js';
+import type { ServerExchange } from './server-exchange.js';
+import { observeServerRequest } from './server-observation.js';
 
 /**
  * Reads the request ID of a Node server request now and the rest of its trace context on first
@@ -16,9 +17,9 @@ import { observeServerRequest, type RouteReader } from './server-observation.js'
  *
  * @example
  * ```ts
- * const slot = extractServerRequest(hoptrace, request);
- * slot.requestId; // read and validated
- * slot.context; // the trace headers are read here, once
+ * const scope = extractServerRequest(hoptrace, request);
+ * scope.requestId; // read and validated
+ * scope.context; // the trace headers are read here, once
  * ```
  */
 export function extractServerRequest(hoptrace: Hoptrace, request: IncomingMessage): ContextSlot {
@@ -32,89 +33,109 @@ export function extractServerRequest(hoptrace: Hoptrace, request: IncomingMessag
   return openExtraction(request.headers, options, info);
 }
 
+/** What {@link openServerRequest} is given: the pair, how to name its route, and its scope. */
+export interface OpenServerRequest<Source = undefined> extends ServerExchange<Source> {
+  /**
+   * For an adapter that extracted already (Fastify's `genReqId`). Default: extracted here with
+   * {@link extractServerRequest}.
+   */
+  readonly scope?: ContextSlot;
+}
+
 /**
  * The first step of every server adapter: reads the request ID of a Node request (the rest of its
  * trace context on first use: {@link extractServerRequest}) and puts it on its response right
  * away, so that every answer carries it (404s, errors, responses ended by other middleware), then
- * {@link watchServerResponse}. Never throws on request input.
- *
- * `readRoute(routeSource)` names the route pattern the framework matched, for observations and
- * diagnostic trails (default: the request's path). `slot` is for an adapter that extracted
- * already (Fastify's `genReqId`); default: extracted here with {@link extractServerRequest}.
+ * {@link handleDiagnosticsAndObservation}. Returns the request's scope, which
+ * {@link runServerRequest} runs the app in. Never throws on request input.
  *
  * @example
  * ```ts
  * const hoptrace = createHoptrace(options);
  * server.on('request', (request, response) => {
- *   const slot = openServerRequest(hoptrace, request, response);
- *   runServerRequest(slot, request, response, () => app(request, response));
+ *   const exchange = { request, response };
+ *   const scope = openServerRequest(hoptrace, exchange);
+ *   runServerRequest(scope, exchange, () => app(request, response));
  * });
  * ```
  */
 export function openServerRequest<Source = undefined>(
   hoptrace: Hoptrace,
-  request: IncomingMessage,
-  response: ServerResponse,
-  readRoute?: RouteReader<Source>,
-  routeSource?: Source,
-  slot: ContextSlot = extractServerRequest(hoptrace, request),
+  opening: OpenServerRequest<Source>,
 ): ContextSlot {
-  if (!response.headersSent) response.setHeader(hoptrace.options.requestIdHeader, slot.requestId);
-  watchServerResponse(hoptrace, slot, request, response, readRoute, routeSource);
-  return slot;
+  const { request, response } = opening;
+  const scope = opening.scope ?? extractServerRequest(hoptrace, request);
+  if (!response.headersSent) response.setHeader(hoptrace.options.requestIdHeader, scope.requestId);
+  handleDiagnosticsAndObservation(hoptrace, scope, opening);
+  return scope;
 }
 
 /**
  * What {@link openServerRequest} does besides the response header, for an adapter that puts the
  * header on the response its own way (Fastify: through `reply.header()`, which keeps Node's
- * `writeHead` on its fast path). It strips `x-hoptrace-diag` and, with the `diagnostics` option on
- * and the right token, returns this hop's trail in `x-hoptrace-trail` ({@link openDiagnostics});
- * with the `observe` option set, it records the pair's `ServerObservation` once the response is
- * done ({@link observeServerRequest}). With both off, that costs one check and one header lookup.
+ * `writeHead` on its fast path):
+ *
+ * - strips `x-hoptrace-diag` from the request and, with the `diagnostics` option on and the right
+ *   token, returns this hop's trail in `x-hoptrace-trail` ({@link openDiagnostics});
+ * - with the `observe` option set, records the pair's `ServerObservation` once the response is
+ *   done ({@link observeServerRequest}).
+ *
+ * With both off and no diagnostics header, that costs one check and one header lookup.
  *
  * @example
  * ```ts
- * reply.header(hoptrace.options.requestIdHeader, slot.requestId);
- * watchServerResponse(hoptrace, slot, request.raw, reply.raw, routeOf, request);
+ * reply.header(hoptrace.options.requestIdHeader, scope.requestId);
+ * handleDiagnosticsAndObservation(hoptrace, scope, {
+ *   request: request.raw,
+ *   response: reply.raw,
+ *   readRoute: routeOf,
+ *   routeSource: request,
+ * });
  * ```
  */
-export function watchServerResponse<Source = undefined>(
+export function handleDiagnosticsAndObservation<Source = undefined>(
   hoptrace: Hoptrace,
-  slot: ContextSlot,
-  request: IncomingMessage,
-  response: ServerResponse,
-  readRoute?: RouteReader<Source>,
-  routeSource?: Source,
+  scope: ContextSlot,
+  exchange: ServerExchange<Source>,
 ): void {
   const { observe, diagnostics } = hoptrace.options;
   // Both read the whole context: a request pays for its trace headers here only when one is on.
-  if (observe !== undefined)
-    observeServerRequest(observe, slot.context, request, response, readRoute, routeSource);
-  if (diagnostics !== undefined || request.headers[DIAGNOSTICS_HEADER] !== undefined)
-    openDiagnostics(diagnostics, slot, request, response, readRoute, routeSource);
+  if (observe !== undefined) observeServerRequest(observe, scope.context, exchange);
+  if (diagnostics !== undefined || exchange.request.headers[DIAGNOSTICS_HEADER] !== undefined)
+    openDiagnostics(diagnostics, scope, exchange);
 }
 
 /**
- * Runs `callback` in the request's scope (`slot`), with the request's and response's listeners
- * bound to it (body `data`/`end` and `finish` events come from the socket's async context
- * otherwise: see {@link bindEmitter} and {@link bindRequestContext}). Returns what `callback`
- * returns.
+ * The old name of {@link handleDiagnosticsAndObservation}.
+ *
+ * @deprecated Kept only while the root entry of `@hoptrace/core` still re-exports it; adapters
+ * use {@link handleDiagnosticsAndObservation} from `@hoptrace/core/adapter`.
+ */
+export const watchServerResponse = handleDiagnosticsAndObservation;
+
+/**
+ * Runs `callback` in the request's `scope`, with the listeners of `exchange`'s request and
+ * response bound to it (body `data`/`end` and `finish` events come from the socket's async
+ * context otherwise: see {@link bindEmitter} and {@link bindRequestContext}). Returns what
+ * `callback` returns. `exchange` may be the object given to {@link openServerRequest}.
  *
  * @example
  * ```ts
- * runServerRequest(slot, request, response, () => next());
+ * const exchange = { request, response };
+ * const scope = openServerRequest(hoptrace, exchange);
+ * runServerRequest(scope, exchange, () => next());
  * ```
  */
 export function runServerRequest<Result>(
-  slot: ContextSlot,
-  request: IncomingMessage,
-  response: ServerResponse,
+  scope: ContextSlot,
+  exchange: Pick<ServerExchange<unknown>, 'request' | 'response'>,
   callback: () => Result,
 ): Result {
-  bindRequestContext(request, slot);
+  const { request, response } = exchange;
+  bindRequestContext(request, scope);
   const storage = contextStorage();
   // Node's responses know their request (`response.req`), which gives them its context; only an
   // unusual pair (a response made by hand for another request) needs a mark of its own.
-  if (response.req !== request) storage.run(slot, bindEmitter, response);
-  return storage.run(slot, callback);
+  if (response.req !== request) storage.run(scope, bindEmitter, response);
+  return storage.run(scope, callback);
 }
