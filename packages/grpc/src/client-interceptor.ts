@@ -119,6 +119,8 @@ interface Recording {
   readonly startedAt: number;
   echoedRequestId: string | null;
   answered: boolean;
+  /** The caller cancelled the call (`call.cancel()`): `DC`, whatever arrived before. */
+  cancelled: boolean;
 }
 
 /**
@@ -228,6 +230,7 @@ export function hoptraceClientInterceptor(options: GrpcClientOptions = {}): Inte
                 startedAt: performance.now(),
                 echoedRequestId: null,
                 answered: false,
+                cancelled: false,
               };
             }
           } catch {
@@ -252,6 +255,10 @@ export function hoptraceClientInterceptor(options: GrpcClientOptions = {}): Inte
           },
         });
       },
+      cancel(next: () => void) {
+        if (recording !== undefined) recording.cancelled = true;
+        next();
+      },
     });
     const record = (done: Recording, status: StatusObject): void => {
       recording = undefined;
@@ -274,7 +281,7 @@ export function hoptraceClientInterceptor(options: GrpcClientOptions = {}): Inte
       } catch {
         remote = null;
       }
-      const failure = failureOf(status.code, answered);
+      const failure = done.cancelled ? 'DC' : failureOf(status.code, answered);
       const observation: GrpcClientObservation = {
         hoptrace: 'client',
         service: observer.service,

@@ -51,8 +51,9 @@ export interface RunningServer {
 export async function startServer(
   implementation: UntypedServiceImplementation,
   interceptors: ServerInterceptor[],
+  channelOptions: Record<string, number> = {},
 ): Promise<RunningServer> {
-  const server = new Server({ interceptors });
+  const server = new Server({ interceptors, ...channelOptions });
   server.addService(ECHO_SERVICE, implementation);
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
@@ -68,6 +69,7 @@ export async function startServer(
     client(clientInterceptors = []) {
       const client = new EchoClient(target, credentials.createInsecure(), {
         interceptors: clientInterceptors,
+        ...channelOptions,
       }) as EchoClientInstance;
       clients.push(client);
       return client;
