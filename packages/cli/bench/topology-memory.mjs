@@ -21,6 +21,8 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { clientRecord, serverRecord, T0 } from '../test/observation-records.mjs';
+import { seededRandom } from '../test/seeded-random.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', 'dist', 'cli.js');
@@ -29,18 +31,6 @@ const sizes = (process.env.SIZE_MB ?? process.env.SIZES_MB ?? '100,1024')
   .map((value) => Number(value.trim()))
   .filter((value) => value > 0);
 const REQUESTS_PER_SECOND = 200;
-const T0 = 1_764_000_000_000;
-
-/** A seeded generator (mulberry32), so every run writes the same data. */
-function random(seed) {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One service's log: records buffered a little and written in the order their responses end. */
 class ServiceLog {
@@ -85,44 +75,38 @@ class ServiceLog {
 }
 
 async function generate(directory, targetBytes) {
-  const next = random(42);
+  const next = seededRandom(42);
   const names = ['gateway', 'orders-1', 'orders-2', 'inventory'];
   const logs = Object.fromEntries(
     names.map((name) => [name, new ServiceLog(join(directory, `${name}.log`))]),
   );
   const duration = (median) => median * Math.exp((next() - 0.5) * 2);
-  const client = (service, requestId, target, start, durationMs, extra = {}) => ({
-    hoptrace: 'client',
-    service,
-    requestId,
-    correlationId: `corr-${requestId}`,
-    echoedRequestId: requestId,
-    matched: true,
-    target,
-    remote: { address: '10.0.0.7', port: target.port },
-    status: 200,
-    failure: null,
-    start,
-    durationMs,
-    ...extra,
-  });
-  const server = (service, requestId, start, durationMs, extra = {}) => ({
-    hoptrace: 'server',
-    service,
-    requestId,
-    traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
-    spanId: '00f067aa0ba902b7',
-    method: 'GET',
-    route: '/orders/:id',
-    status: 200,
-    local: { address: '10.0.0.5', port: 8081 },
-    remote: { address: '10.0.0.7', port: 53412 },
-    httpVersion: '1.1',
-    reusedSocket: true,
-    start,
-    durationMs,
-    ...extra,
-  });
+  const client = (service, requestId, target, start, durationMs, extra = {}) =>
+    clientRecord({
+      service,
+      requestId,
+      correlationId: `corr-${requestId}`,
+      echoedRequestId: requestId,
+      target,
+      remote: { address: '10.0.0.7', port: target.port },
+      start,
+      durationMs,
+      ...extra,
+    });
+  const server = (service, requestId, start, durationMs, extra = {}) =>
+    serverRecord({
+      service,
+      requestId,
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      spanId: '00f067aa0ba902b7',
+      route: '/orders/:id',
+      local: { address: '10.0.0.5', port: 8081 },
+      remote: { address: '10.0.0.7', port: 53412 },
+      reusedSocket: true,
+      start,
+      durationMs,
+      ...extra,
+    });
   let written = 0;
   let request = 0;
   while (written < targetBytes) {

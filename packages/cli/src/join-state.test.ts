@@ -97,83 +97,88 @@ describe('JoinState', () => {
     expect(late.serversAlone).toContain('orders-1 slow');
   });
 
-  it('in forward mode, follows one ID down a chain by start time', () => {
-    // gateway → orders → inventory, one ID all the way; orders logs its own call first because
-    // it ends first, and the merge sees records roughly by start.
-    const result = run(
-      [
+  interface ForwardCase {
+    readonly name: string;
+    readonly records: readonly Observation[];
+    readonly pairs: readonly string[];
+    readonly serversAlone?: readonly string[];
+    readonly clientsAlone?: readonly string[];
+  }
+
+  // One chain on one host, gateway → orders → inventory, every record in the same millisecond.
+  const tied = {
+    inventory: server({ service: 'inventory', requestId: 'f', start: T0, durationMs: 0.4 }),
+    ordersCall: client({ service: 'orders', requestId: 'f', start: T0, durationMs: 1.2 }),
+    orders: server({ service: 'orders', requestId: 'f', start: T0, durationMs: 1.6 }),
+    gatewayCall: client({ service: 'gateway', requestId: 'f', start: T0, durationMs: 2.4 }),
+    gateway: server({ service: 'gateway', requestId: 'f', start: T0, durationMs: 2.9 }),
+  };
+
+  const forwardCases: readonly ForwardCase[] = [
+    {
+      // gateway → orders → inventory, one ID all the way; orders logs its own call first because
+      // it ends first, and the merge sees records roughly by start.
+      name: 'follows one ID down a chain by start time',
+      records: [
         client({ service: 'gateway', requestId: 'f', start: T0 }),
         client({ service: 'orders-1', requestId: 'f', start: T0 + 2 }),
         server({ service: 'inventory', requestId: 'f', start: T0 + 3 }),
         server({ service: 'orders-1', requestId: 'f', start: T0 + 1 }),
         server({ service: 'gateway', requestId: 'f', start: T0 - 1 }),
       ],
-      'forward',
-    );
-    expect(result.pairs).toEqual(['orders-1→inventory f', 'gateway→orders-1 f']);
-    expect(result.serversAlone).toEqual(['gateway f']);
-    expect(result.clientsAlone).toEqual([]);
-  });
-
-  it('in forward mode, a client pairs with the earliest server at or after its start', () => {
-    const result = run(
-      [
+      pairs: ['orders-1→inventory f', 'gateway→orders-1 f'],
+      serversAlone: ['gateway f'],
+      clientsAlone: [],
+    },
+    {
+      name: 'a client pairs with the earliest server at or after its start',
+      records: [
         server({ service: 'late', requestId: 'f', start: T0 + 9 }),
         server({ service: 'early', requestId: 'f', start: T0 + 3 }),
         server({ service: 'before', requestId: 'f', start: T0 - 3 }),
         client({ service: 'caller', requestId: 'f', start: T0 }),
       ],
-      'forward',
-    );
-    expect(result.pairs).toEqual(['caller→early f']);
-  });
-
-  it('in forward mode, never pairs a service with its own server record started the same millisecond', () => {
-    // One chain on one host, every record in the same millisecond, fed in the order one shared
-    // log gets them (each record is written when its call ends): inventory, orders, gateway.
-    const result = run(
-      [
-        server({ service: 'inventory', requestId: 'f', start: T0, durationMs: 0.4 }),
-        client({ service: 'orders', requestId: 'f', start: T0, durationMs: 1.2 }),
-        server({ service: 'orders', requestId: 'f', start: T0, durationMs: 1.6 }),
-        client({ service: 'gateway', requestId: 'f', start: T0, durationMs: 2.4 }),
-        server({ service: 'gateway', requestId: 'f', start: T0, durationMs: 2.9 }),
-      ],
-      'forward',
-    );
-    expect(result.pairs).toEqual(['orders→inventory f', 'gateway→orders f']);
-    expect(result.serversAlone).toEqual(['gateway f']);
-  });
-
-  it('in forward mode, a tied caller further up is not taken for the callee', () => {
-    // Clients first (the merge order on a tie): gateway's own request, which also started in
-    // that millisecond, arrives while orders' call waits, and must not be taken for its callee.
-    const result = run(
-      [
-        client({ service: 'gateway', requestId: 'f', start: T0, durationMs: 2.4 }),
-        client({ service: 'orders', requestId: 'f', start: T0, durationMs: 1.2 }),
-        server({ service: 'gateway', requestId: 'f', start: T0, durationMs: 2.9 }),
-        server({ service: 'orders', requestId: 'f', start: T0, durationMs: 1.6 }),
-        server({ service: 'inventory', requestId: 'f', start: T0, durationMs: 0.4 }),
-      ],
-      'forward',
-    );
-    expect(result.pairs).toEqual(['gateway→orders f', 'orders→inventory f']);
-    expect(result.serversAlone).toEqual(['gateway f']);
-    expect(result.clientsAlone).toEqual([]);
-  });
-
-  it('in forward mode, pairs a real self-call: the same service, a request started later', () => {
-    const result = run(
-      [
+      pairs: ['caller→early f'],
+    },
+    {
+      // The tied chain fed in the order one shared log gets it (each record is written when its
+      // call ends): inventory, orders, gateway.
+      name: 'never pairs a service with its own server record started the same millisecond',
+      records: [tied.inventory, tied.ordersCall, tied.orders, tied.gatewayCall, tied.gateway],
+      pairs: ['orders→inventory f', 'gateway→orders f'],
+      serversAlone: ['gateway f'],
+    },
+    {
+      // The tied chain, clients first (the merge order on a tie): gateway's own request, which also
+      // started in that millisecond, arrives while orders' call waits, and must not be taken for
+      // its callee.
+      name: 'a tied caller further up is not taken for the callee',
+      records: [tied.gatewayCall, tied.ordersCall, tied.gateway, tied.orders, tied.inventory],
+      pairs: ['gateway→orders f', 'orders→inventory f'],
+      serversAlone: ['gateway f'],
+      clientsAlone: [],
+    },
+    {
+      name: 'pairs a real self-call: the same service, a request started later',
+      records: [
         server({ service: 'orders', requestId: 'f', start: T0, durationMs: 9 }),
         client({ service: 'orders', requestId: 'f', start: T0 + 1, durationMs: 5 }),
         server({ service: 'orders', requestId: 'f', start: T0 + 2, durationMs: 2 }),
       ],
-      'forward',
-    );
-    expect(result.pairs).toEqual(['orders→orders f']);
-    expect(result.serversAlone).toEqual(['orders f']);
+      pairs: ['orders→orders f'],
+      serversAlone: ['orders f'],
+    },
+  ];
+
+  it.each(forwardCases)('in forward mode, $name', (expected) => {
+    const result = run(expected.records, 'forward');
+    expect(result.pairs).toEqual(expected.pairs);
+    if (expected.serversAlone !== undefined) {
+      expect(result.serversAlone).toEqual(expected.serversAlone);
+    }
+    if (expected.clientsAlone !== undefined) {
+      expect(result.clientsAlone).toEqual(expected.clientsAlone);
+    }
   });
 
   it('in per-call mode, the start times do not matter', () => {

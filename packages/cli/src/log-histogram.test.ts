@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../test/seeded-random.mjs';
 import { HISTOGRAM_RELATIVE_ERROR, LogHistogram } from './log-histogram.js';
 
 /** The nearest-rank quantile: the value at rank ⌈q·n⌉ of the sorted values. */
 function exactQuantile(sorted: readonly number[], q: number): number {
   return sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1] ?? Number.NaN;
-}
-
-/** A seeded generator (mulberry32), so a failure reproduces. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const distributions: Record<string, (next: () => number) => number> = {
@@ -37,7 +27,7 @@ describe('LogHistogram', () => {
         [3, 1000],
         [4, 100_000],
       ] as const) {
-        const next = random(seed);
+        const next = seededRandom(seed);
         const values = Array.from({ length: size }, () => draw(next));
         const histogram = new LogHistogram();
         for (const value of values) histogram.record(value);

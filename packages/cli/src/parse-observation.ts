@@ -82,6 +82,7 @@ function port(value: unknown): number | null | Invalid {
 interface CommonFields {
   readonly service: string;
   readonly requestId: string;
+  readonly correlationId: string | undefined;
   readonly start: number;
   readonly durationMs: number;
 }
@@ -95,32 +96,22 @@ function parseCommon(record: JsonObject): CommonFields | Invalid {
   if (start instanceof Invalid) return start;
   const durationMs = time(record, 'durationMs');
   if (durationMs instanceof Invalid) return durationMs;
-  return { service, requestId, start, durationMs };
+  return { service, requestId, correlationId: hint(record, 'correlationId'), start, durationMs };
 }
 
 function parseServer(record: JsonObject): ServerObservation | Invalid {
   const common = parseCommon(record);
   if (common instanceof Invalid) return common;
-  const { service, requestId, start, durationMs } = common;
   const rawStatus = field(record, 'status');
   if (rawStatus === undefined) return MISSING;
   const answered = status(rawStatus);
   if (answered instanceof Invalid) return answered;
-  return {
-    side: 'server',
-    service,
-    requestId,
-    correlationId: hint(record, 'correlationId'),
-    status: answered,
-    start,
-    durationMs,
-  };
+  return { side: 'server', ...common, status: answered };
 }
 
 function parseClient(record: JsonObject): ClientObservation | Invalid {
   const common = parseCommon(record);
   if (common instanceof Invalid) return common;
-  const { service, requestId, start, durationMs } = common;
   const echoedRequestId = optionalText(record, 'echoedRequestId', ID_MAX_LENGTH);
   if (echoedRequestId instanceof Invalid) return echoedRequestId;
   const matched = field(record, 'matched');
@@ -140,16 +131,12 @@ function parseClient(record: JsonObject): ClientObservation | Invalid {
   if (failure instanceof Invalid) return failure;
   return {
     side: 'client',
-    service,
-    requestId,
-    correlationId: hint(record, 'correlationId'),
+    ...common,
     echoedRequestId,
     matched,
     target: { host, port: targetPort },
     status: answered,
     failure,
-    start,
-    durationMs,
   };
 }
 

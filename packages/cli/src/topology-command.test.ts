@@ -1,37 +1,30 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { chainLogs } from '../test/chain-records.js';
+import { logFolder } from '../test/log-folder.js';
 import { chunksOf, memoryIo } from '../test/memory-io.js';
 import { clientLine, serverLine, T0 } from '../test/records.js';
 import { runTopologyCommand } from './topology-command.js';
 
-let directory = '';
+const folder = logFolder('hoptrace-topology-');
 let gateway = '';
 let orders = '';
 
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'hoptrace-topology-'));
-  gateway = join(directory, 'gateway.log');
-  orders = join(directory, 'orders.log');
-  await writeFile(
-    gateway,
+  gateway = await folder.write(
+    'gateway.log',
     `${clientLine({ requestId: 'a' })}\n${clientLine({ requestId: 'b', start: T0 + 1 })}\n`,
   );
-  await writeFile(orders, `${serverLine({ requestId: 'a' })}\n`);
+  orders = await folder.write('orders.log', `${serverLine({ requestId: 'a' })}\n`);
   for (const mode of ['forward', 'per-call'] as const) {
     const logs = chainLogs(8, mode);
     for (const [service, lines] of Object.entries(logs)) {
-      await writeFile(join(directory, `${mode}-${service}.log`), `${lines.join('\n')}\n`);
+      await folder.write(`${mode}-${service}.log`, `${lines.join('\n')}\n`);
     }
   }
 });
 
 function chainFiles(mode: 'forward' | 'per-call'): string[] {
-  return ['gateway', 'orders', 'inventory'].map((service) =>
-    join(directory, `${mode}-${service}.log`),
-  );
+  return ['gateway', 'orders', 'inventory'].map((service) => folder.file(`${mode}-${service}.log`));
 }
 
 async function edgesOf(args: readonly string[]) {
@@ -48,10 +41,6 @@ async function edgesOf(args: readonly string[]) {
     stderr: stderr(),
   };
 }
-
-afterAll(async () => {
-  await rm(directory, { recursive: true, force: true });
-});
 
 describe('runTopologyCommand', () => {
   it('reads files and prints the table by default', async () => {
@@ -123,7 +112,7 @@ describe('runTopologyCommand', () => {
 
   it('exits 2 for a directory', async () => {
     const { io, stderr } = memoryIo();
-    expect(await runTopologyCommand([directory], io)).toBe(2);
+    expect(await runTopologyCommand([folder.path], io)).toBe(2);
     expect(stderr()).toContain('is a directory');
   });
 

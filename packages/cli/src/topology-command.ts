@@ -1,13 +1,13 @@
 import { type FileHandle, open } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { buildTopology, type TopologyInput } from './build-topology.js';
 import { type CliIo, writeOut } from './cli-io.js';
 import { formatTopology, TOPOLOGY_FORMATS, type TopologyFormat } from './format-topology.js';
 import { JOIN_MODES, type JoinMode } from './join-mode.js';
 import { modeWarning } from './mode-warning.js';
+import { parseCommandLine } from './parse-command-line.js';
 import { parseDuration } from './parse-duration.js';
 import { readLineBatches } from './read-lines.js';
-import { asUsageError, UsageError } from './usage-error.js';
+import { UsageError } from './usage-error.js';
 
 /** `hoptrace topology --help`. */
 export const TOPOLOGY_HELP = `Usage: hoptrace topology [options] <file...|->
@@ -42,7 +42,12 @@ interface TopologyArguments {
 }
 
 function parseTopologyArguments(args: readonly string[]): TopologyArguments {
-  const { values, positionals } = asUsageError(() => parse(args));
+  const { values, positionals } = parseCommandLine(args, {
+    format: { type: 'string', short: 'f' },
+    'join-window': { type: 'string', short: 'w' },
+    mode: { type: 'string', short: 'm' },
+    help: { type: 'boolean', short: 'h' },
+  });
   const format = values.format ?? 'table';
   if (!(TOPOLOGY_FORMATS as readonly string[]).includes(format)) {
     throw new UsageError(`--format must be one of ${TOPOLOGY_FORMATS.join(', ')}, not "${format}"`);
@@ -68,20 +73,6 @@ function parseTopologyArguments(args: readonly string[]): TopologyArguments {
         : parseDuration(values['join-window'], '--join-window'),
     paths: positionals,
   };
-}
-
-function parse(args: readonly string[]) {
-  return parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    strict: true,
-    options: {
-      format: { type: 'string', short: 'f' },
-      'join-window': { type: 'string', short: 'w' },
-      mode: { type: 'string', short: 'm' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
 }
 
 async function openInputs(paths: readonly string[]): Promise<FileHandle[]> {

@@ -1,30 +1,33 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { getContext, type HoptraceOptions, hoptraceHandler, injectHeaders } from '@hoptrace/core';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import {
+  extract,
+  getContext,
+  type HoptraceOptions,
+  hoptraceHandler,
+  injectHeaders,
+} from '@hoptrace/core';
+import {
+  DiagnosticHop,
   diagnosticHopOf,
   formatTrail,
   TRAIL_HEADER,
   type TrailCall,
 } from '@hoptrace/core/diagnostics';
-import { holdRefusedPort } from '@hoptrace/test-utils';
+import { holdRefusedPort, serverPool } from '@hoptrace/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryIo } from '../test/memory-io.js';
 import { runTraceCommand } from './trace-command.js';
 
 const TOKEN = 'cli-diagnostics-token';
-const servers: Server[] = [];
+const servers = serverPool();
 
+/** Starts `listener` (in hoptrace when `options` are given) and returns its origin. */
 async function serve(
   listener: (request: IncomingMessage, response: ServerResponse) => void | Promise<void>,
   options?: HoptraceOptions,
 ): Promise<string> {
-  const server = createServer(
-    options === undefined ? listener : hoptraceHandler(listener, options),
-  );
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const handler = options === undefined ? listener : hoptraceHandler(listener, options);
+  return `http://127.0.0.1:${await servers.listen(createServer(handler))}`;
 }
 
 /** A hoptrace service with diagnostics that calls each of `downstreams` in turn. */
@@ -59,26 +62,10 @@ beforeAll(async () => {
   unbroken = await service('gateway', [`${await service('orders', [`${leaf}/stock`])}/orders`]);
   broken = await service('gateway', [`${await service('pricing', [`${plain}/quote`])}/price`]);
   forging = await serve((_request, response) => {
+    // A genuine hop summary of a service named evil, signed with a token nobody shares.
+    const evil = new DiagnosticHop(extract({}), 'a-token-nobody-shares', 'evil', 8192);
     const fake = formatTrail(
-      {
-        service: 'evil',
-        host: 'x',
-        pid: 1,
-        address: null,
-        peer: null,
-        method: 'GET',
-        route: '/',
-        status: 200,
-        durationMs: 1,
-        requestId: 'x',
-        requestIdArrived: true,
-        traceId: null,
-        traceIdArrived: false,
-        spanId: null,
-        parentSpanId: null,
-        calls: [],
-        omittedCalls: 0,
-      },
+      evil.summarize({ method: 'GET', route: '/', status: 200, address: null, peer: null }),
       'a-token-nobody-shares',
     );
     response.setHeader(TRAIL_HEADER, fake ?? '');
@@ -86,12 +73,7 @@ beforeAll(async () => {
   });
 });
 
-afterAll(() => {
-  for (const server of servers) {
-    server.closeAllConnections();
-    server.close();
-  }
-});
+afterAll(() => servers.closeAll());
 
 describe('hoptrace trace', () => {
   it('prints every hop and exits 0 when the trace is unbroken', async () => {

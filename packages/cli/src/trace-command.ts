@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { parseArgs } from 'node:util';
 import {
   DIAGNOSTICS_HEADER,
   formatTrailText,
@@ -13,8 +12,9 @@ import {
   trailBreaks,
 } from '@hoptrace/core/diagnostics';
 import { type CliIo, writeOut } from './cli-io.js';
+import { parseCommandLine } from './parse-command-line.js';
 import { parseDuration } from './parse-duration.js';
-import { asUsageError, UsageError } from './usage-error.js';
+import { UsageError } from './usage-error.js';
 
 /** `hoptrace trace --help`. */
 export const TRACE_HELP = `Usage: hoptrace trace [options] <url>
@@ -53,7 +53,14 @@ function parseTraceArguments(
   args: readonly string[],
   environment: NodeJS.ProcessEnv,
 ): TraceArguments {
-  const { values, positionals } = asUsageError(() => parse(args));
+  const { values, positionals } = parseCommandLine(args, {
+    token: { type: 'string', short: 't' },
+    header: { type: 'string', short: 'H', multiple: true },
+    method: { type: 'string', short: 'X' },
+    timeout: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   const help = values.help === true;
   if (help) {
     return {
@@ -100,22 +107,6 @@ function parseTraceArguments(
     timeoutMs: values.timeout === undefined ? 10_000 : parseDuration(values.timeout, '--timeout'),
     json: values.json === true,
   };
-}
-
-function parse(args: readonly string[]) {
-  return parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    strict: true,
-    options: {
-      token: { type: 'string', short: 't' },
-      header: { type: 'string', short: 'H', multiple: true },
-      method: { type: 'string', short: 'X' },
-      timeout: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
 }
 
 interface Answer {

@@ -1,13 +1,13 @@
 // The `hoptrace` command end to end, through its bin file: a real process, real files and pipes, exit codes.
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hoptraceHandler } from '@hoptrace/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { close, listen } from '@hoptrace/test-utils';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { logFolder } from './log-folder.js';
 import { clientLine, pinoLine, serverLine, T0 } from './records.js';
 
 // What npm links as the `hoptrace` command, which imports dist/cli.js.
@@ -38,18 +38,14 @@ function run(args: readonly string[], stdin?: string | Buffer): Promise<Run> {
   });
 }
 
-let directory = '';
+const folder = logFolder('hoptrace-cli-');
 let gatewayLog = '';
 let ordersLog = '';
 let hostileLog = '';
 
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'hoptrace-cli-'));
-  gatewayLog = join(directory, 'gateway.log');
-  ordersLog = join(directory, 'orders.log');
-  hostileLog = join(directory, 'hostile.log');
-  await writeFile(
-    gatewayLog,
+  gatewayLog = await folder.write(
+    'gateway.log',
     [
       pinoLine(clientLine({ requestId: 'a', start: T0 })),
       pinoLine(
@@ -58,9 +54,12 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  await writeFile(ordersLog, `${pinoLine(serverLine({ requestId: 'a', start: T0 + 1 }))}\n`);
-  await writeFile(
-    hostileLog,
+  ordersLog = await folder.write(
+    'orders.log',
+    `${pinoLine(serverLine({ requestId: 'a', start: T0 + 1 }))}\n`,
+  );
+  hostileLog = await folder.write(
+    'hostile.log',
     Buffer.concat([
       Buffer.from(`${clientLine({ service: 'x"]-->y\n<b>', requestId: 'h' })}\n`),
       Buffer.from(`${serverLine({ requestId: 'h' })}\n`),
@@ -70,10 +69,6 @@ beforeAll(async () => {
       Buffer.from(serverLine().slice(0, 25)),
     ]),
   );
-});
-
-afterAll(async () => {
-  await rm(directory, { recursive: true, force: true });
 });
 
 describe('hoptrace (the built binary)', () => {
@@ -154,16 +149,15 @@ describe('hoptrace (the built binary)', () => {
         { diagnostics: { token, service: 'solo' } },
       ),
     );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = await listen(server);
     try {
-      const port = (server.address() as AddressInfo).port;
       const result = await run(['trace', `http://127.0.0.1:${port}/x`, '--token', token]);
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('● solo');
       expect(result.stdout).toContain('✓ the trace is unbroken');
     } finally {
-      server.close();
+      await close(server);
     }
   });
 });

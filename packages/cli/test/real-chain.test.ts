@@ -1,31 +1,24 @@
 // gateway → orders → inventory as real services on 127.0.0.1: core's hoptraceHandler and
 // @hoptrace/fetch's wrapFetch, each given `observe` with its service's name, the records written
 // as the services write them, then read by `hoptrace topology` with no flags.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createServer } from 'node:http';
 import { type HoptraceOptions, hoptraceHandler } from '@hoptrace/core';
 import { wrapFetch } from '@hoptrace/fetch';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serverPool } from '@hoptrace/test-utils';
+import { describe, expect, it } from 'vitest';
 import { runTopologyCommand } from '../src/topology-command.js';
+import { logFolder } from './log-folder.js';
 import { memoryIo } from './memory-io.js';
 
 const SERVICES = ['gateway', 'orders', 'inventory'] as const;
 type Mode = NonNullable<HoptraceOptions['outboundRequestId']>;
 
-let directory = '';
-
-async function listen(server: Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
+const folder = logFolder('hoptrace-real-chain-');
 
 /** Runs eight sequential requests through the chain and writes one log per service. */
 async function recordChain(mode: Mode | undefined): Promise<string[]> {
   const lines = new Map<string, string[]>(SERVICES.map((service) => [service, []]));
-  const servers: Server[] = [];
+  const servers = serverPool();
   const ports = new Map<string, number>();
   const optionsOf = (service: string): HoptraceOptions => ({
     ...(mode === undefined ? {} : { outboundRequestId: mode }),
@@ -49,8 +42,7 @@ async function recordChain(mode: Mode | undefined): Promise<string[]> {
         response.writeHead(status, { 'content-type': 'text/plain' }).end(service);
       }, optionsOf(service)),
     );
-    servers.push(server);
-    ports.set(service, await listen(server));
+    ports.set(service, await servers.listen(server));
   }
   try {
     for (let index = 0; index < 8; index += 1) {
@@ -61,13 +53,16 @@ async function recordChain(mode: Mode | undefined): Promise<string[]> {
     // Records are handed to the observer on a later turn of the event loop.
     await new Promise((resolve) => setTimeout(resolve, 50));
   } finally {
-    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    await servers.closeAll();
   }
   const files: string[] = [];
   for (const service of SERVICES) {
-    const file = join(directory, `${mode ?? 'default'}-${service}.log`);
-    await writeFile(file, `${(lines.get(service) ?? []).join('\n')}\n`);
-    files.push(file);
+    files.push(
+      await folder.write(
+        `${mode ?? 'default'}-${service}.log`,
+        `${(lines.get(service) ?? []).join('\n')}\n`,
+      ),
+    );
   }
   return files;
 }
@@ -87,14 +82,6 @@ async function topologyOf(args: readonly string[]) {
     stderr: stderr(),
   };
 }
-
-beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'hoptrace-real-chain-'));
-});
-
-afterAll(async () => {
-  await rm(directory, { recursive: true, force: true });
-});
 
 describe('hoptrace topology on the records of three real services', () => {
   it('draws gateway→orders and orders→inventory with no flags and no warning (the services’ defaults)', async () => {

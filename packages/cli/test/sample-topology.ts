@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { buildTopology } from '../src/build-topology.js';
 import type { Topology } from '../src/topology.js';
 import { clientLine, linesOf, serverLine, T0 } from './records.js';
@@ -67,4 +68,20 @@ export function hostileTopology(): Promise<Topology> {
     ];
   });
   return buildTopology(linesOf(lines));
+}
+
+/**
+ * Checks what a format drew of {@link hostileTopology}, its labels decoded: each of `expected`
+ * among the node labels, and one node per service and one per unobserved peer spelled alike (two
+ * nodes, never one), with an edge to each.
+ */
+export function expectHostileGraph(
+  nodeLabels: readonly string[],
+  edgeCount: number,
+  expected: readonly string[],
+): void {
+  const labels = new Set(nodeLabels);
+  for (const label of expected) expect(labels).toContain(label);
+  expect(nodeLabels).toHaveLength(HOSTILE_NAMES.length * 2);
+  expect(edgeCount).toBe(HOSTILE_NAMES.length * 2);
 }

@@ -6,6 +6,7 @@ export {
   thrownBy,
 } from './bad-options.js';
 export { continuations } from './continuations.js';
+export { type DiagnosticsTokenCase, diagnosticsTokenCases } from './diagnostics-token-cases.js';
 export { countHeaderReads, type HeaderReads } from './header-reads.js';
 export {
   groupRawHeaders,
@@ -52,3 +53,4 @@ export {
 export { type RawResponse, sendRaw } from './raw-request.js';
 export { holdRefusedPort, type RefusedPort } from './refused-port.js';
 export { type SlowRequest, sendSlowly } from './send-slowly.js';
+export { type ServerPool, serverPool } from './server-pool.js';

@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { close, listen, send } from '@hoptrace/test-utils';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { diagnosticsTokenCases, send, serverPool } from '@hoptrace/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseTraceparent } from '../codec/traceparent.js';
 import { getContext } from '../context/context-storage.js';
@@ -7,7 +7,12 @@ import { createHoptrace } from '../engine/create-hoptrace.js';
 import { injectHeaders } from '../engine/inject.js';
 import type { HoptraceOptions } from '../engine/options.js';
 import { hoptraceHandler } from '../server/handler.js';
-import { type DiagnosticCall, DiagnosticHop, diagnosticHopOf } from './diagnostic-hop.js';
+import {
+  type DiagnosticCall,
+  DiagnosticHop,
+  diagnosticHopOf,
+  type HopSummary,
+} from './diagnostic-hop.js';
 import {
   DIAGNOSTICS_HEADER,
   formatTrail,
@@ -19,20 +24,17 @@ import {
 } from './trail.js';
 
 const TOKEN = 'diagnostics-token-for-the-token-tests';
-const servers: Server[] = [];
+const servers = serverPool();
 
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map(close));
-});
+afterEach(() => servers.closeAll());
 
 type Listener = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
 
-async function serve(listener: Listener, options?: HoptraceOptions): Promise<number> {
-  const server = createServer(
-    options === undefined ? listener : hoptraceHandler(listener, options),
+/** Starts `listener` (in hoptrace when `options` are given) and returns its port. */
+function serve(listener: Listener, options?: HoptraceOptions): Promise<number> {
+  return servers.listen(
+    createServer(options === undefined ? listener : hoptraceHandler(listener, options)),
   );
-  servers.push(server);
-  return listen(server);
 }
 
 /** Every view of the request's headers Node gives, as the app (or its logger) reads them. */
@@ -51,11 +53,7 @@ function views(request: IncomingMessage): HeaderViews {
 }
 
 describe('the diagnostics token stays in hoptrace', () => {
-  it.each([
-    ['accepted', { diagnostics: { token: TOKEN } }, TOKEN],
-    ['with a wrong token', { diagnostics: { token: TOKEN } }, 'not-the-diagnostics-token'],
-    ['without diagnostics', {}, TOKEN],
-  ] as const)(
+  it.each(diagnosticsTokenCases(TOKEN))(
     '%s: gone from headers, headersDistinct and rawHeaders',
     async (_name, options, token) => {
       let seen: HeaderViews | undefined;
@@ -106,6 +104,9 @@ describe('the diagnostics token stays in hoptrace', () => {
     ).toBe('none');
   });
 });
+
+/** How every hop in these tests answered. */
+const ANSWERED: HopSummary = { method: 'GET', route: '/', status: 200, address: null, peer: null };
 
 const REQUEST_ID = 'replay-test-request';
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -187,13 +188,7 @@ describe('DiagnosticHop: child-mode calls are checked by their own span ID', () 
     const genuine = trailFor('aaaaaaaaaaaaaaaa');
     answer(first, genuine);
     answer(second, genuine); // replayed: the first call's trail, returned to the second
-    const calls = hop.summarize({
-      method: 'GET',
-      route: '/',
-      status: 200,
-      address: null,
-      peer: null,
-    }).calls;
+    const { calls } = hop.summarize(ANSWERED);
     expect(calls.map((call) => call.mark)).toEqual(['ok', 'trace-broken']);
     expect(calls[1]?.reason).toMatch(/span ID/);
   });
@@ -206,13 +201,7 @@ describe('DiagnosticHop: child-mode calls are checked by their own span ID', () 
       spanId: SPAN_ID,
     });
     answer(call, trailFor('cccccccccccccccc'));
-    const [judged] = hop.summarize({
-      method: 'GET',
-      route: '/',
-      status: 200,
-      address: null,
-      peer: null,
-    }).calls;
+    const [judged] = hop.summarize(ANSWERED).calls;
     expect(judged?.mark).toBe('ok');
   });
 });
@@ -282,10 +271,7 @@ describe('diagnostics.service: what the hop writes, its readers accept', () => {
           null,
         8192,
       );
-      const value = formatTrail(
-        hop.summarize({ method: 'GET', route: '/', status: 200, address: null, peer: null }),
-        TOKEN,
-      );
+      const value = formatTrail(hop.summarize(ANSWERED), TOKEN);
       const read = readTrail(value ?? '', TOKEN);
       expect('hop' in read && read.hop.service).toBe(service);
     },
