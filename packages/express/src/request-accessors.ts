@@ -45,6 +45,11 @@ function expressRequestPrototype(request: object): object | undefined {
  *
  * Left alone (own properties instead): a request whose chain has no Express prototype above
  * `IncomingMessage`, and a prototype chain where `id` or `hoptrace` already means something.
+ *
+ * Without this patch (own data properties on every request), `test/trace-read-on-first-use.test.ts`
+ * "… trace headers read on first use > leaves them unread when the handler reads req.id and
+ * getRequestId()" fails. The same two accessors defined on each request instead pass every test:
+ * the prototype is kept for the per-request cost above, not for behaviour.
  */
 export function installRequestAccessors(request: IncomingMessage): boolean {
   if ((request as Marked)[INSTALLED] === true) return true;

@@ -18,6 +18,11 @@ const ERROR_HEADER = Symbol('hoptrace.koa.error-header');
  * `{ ...ctx.state }` and `Object.assign({}, ctx.state)` leave it out (as they leave out every
  * class's getters; `requestId` is kept). `JSON.stringify(ctx.state)` includes it, through
  * {@link RequestState.toJSON}.
+ *
+ * Koa's own prototypes are not touched: each request's `ctx.state` is replaced. Keeping Koa's `{}`
+ * with own accessors instead fails `src/state-context.test.ts` "stateScope and stateErrorHeader >
+ * find the scope and header on ctx.state, and on a state rebuilt by spreading it" and "exposeContext
+ * > writes hoptrace into JSON.stringify(ctx.state), with the own keys".
  */
 class RequestState {
   declare [STATE_SCOPE]: ContextSlot;

@@ -58,7 +58,9 @@ let nodeCleanup: Listener | undefined;
  * run (on Node 24, a new context frame): in a hello-world it is the only listener bound at all.
  * Found by name the first time, by identity after: a function's `name` is a native accessor,
  * slower to read than a comparison, and this runs for every listener a bound request or response
- * gets.
+ * gets. Without it, `src/context/bind-emitter.test.ts` "bindRequestContext and requestContext >
+ * leave Node's own clearIncoming unbound, and bind the listeners added beside it" fails; that test
+ * pins this saving and nothing else does: no behaviour depends on it.
  */
 function isNodeCleanup(listener: Listener): boolean {
   if (listener === nodeCleanup) return true;
@@ -74,7 +76,14 @@ function isNodeCleanup(listener: Listener): boolean {
  * or two property reads per registration).
  *
  * Why the prototypes and not each request: giving every request and response its own `on` makes
- * V8 treat them as new object shapes, which slowed Express's hello-world by a third.
+ * V8 treat them as new object shapes, which slowed Express's hello-world by a third. And a
+ * response's listeners find their context through `response.req` here, so a request bound
+ * before its response exists (Fastify's `genReqId`) still binds the listeners Fastify adds to
+ * the response. Without this patch (per-instance methods instead), these fail:
+ * `src/context/bind-emitter.test.ts` "bindRequestContext and requestContext > bind a request
+ * and, through response.req, its response, with one mark", and in @hoptrace/fastify
+ * `test/context.test.ts` "… steps that continue from elsewhere > a streamed reply whose last
+ * chunk comes from a callback (finish, onResponse)".
  */
 let prototypesWrapped = false;
 function wrapHttpPrototypes(): void {
