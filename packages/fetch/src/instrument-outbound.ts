@@ -9,17 +9,17 @@ import {
   socketEndpoint,
 } from './client-observation.js';
 import { clientRequestUrl, type DialOptions, hookClientRequests } from './node-http-hook.js';
+import {
+  keepActiveSpanIdentity,
+  keepLastIdentity,
+  keepLastIdentityOnUndiciRequest,
+} from './one-identity.js';
 import type { Outbound, OutboundOptions } from './outbound.js';
 import {
   type CallDescription,
   createOutboundClient,
   type OutboundClient,
 } from './outbound-call.js';
-import {
-  settleAppendedHeaders,
-  settleClientRequest,
-  settleUndiciRequest,
-} from './settle-identity.js';
 
 /** Published by every undici (Node's bundled copy and npm 6–8) as each request is built. */
 const UNDICI_REQUEST_CREATE_CHANNEL = 'undici:request:create';
@@ -27,7 +27,7 @@ const UNDICI_REQUEST_CREATE_CHANNEL = 'undici:request:create';
 /**
  * Where the hooks live: on `globalThis` under a registered symbol, so two copies of this package
  * in one process (its ESM and CJS builds, or two versions) share one set of hooks and never add
- * the headers twice. Bump the version if {@link OutboundHookRegistry}'s shape ever changes.
+ * the headers twice. Bump the version if {@link OutboundHookRegistry}'s fields ever change.
  */
 const REGISTRY_KEY = Symbol.for('hoptrace.outbound-hooks.v1');
 
@@ -127,7 +127,7 @@ function describeUndiciRequest(
       target,
       method,
       headers: () => {
-        keepOneIdentity(outbound, request, headers);
+        keepOneUndiciIdentity(outbound, request, headers);
         return headers as string[];
       },
     };
@@ -138,7 +138,7 @@ function describeUndiciRequest(
     target,
     method,
     headers: () => {
-      keepOneIdentity(outbound, request, headers);
+      keepOneUndiciIdentity(outbound, request, headers);
       const existing = parseHeaderString(headers);
       for (let index = 0; index < existing.length; index += 2) {
         present.add((existing[index] as string).toLowerCase());
@@ -148,7 +148,7 @@ function describeUndiciRequest(
     sent: (merged) => {
       for (let index = 0; index + 1 < merged.length; index += 2) {
         const name = merged[index] as string;
-        // Read at write time: with a tracer bridged, `settleUndiciRequest` wraps it.
+        // Read at write time: with a tracer bridged, `keepLastIdentityOnUndiciRequest` wraps it.
         if (!present.has(name.toLowerCase()))
           request.addHeader?.(name, merged[index + 1] as string);
       }
@@ -162,10 +162,15 @@ function describeUndiciRequest(
  * caller's (or wrapFetch's): one is left, the tracer's. With a tracer bridged, one that runs after
  * this hook is caught too, through the request's addHeader.
  */
-function keepOneIdentity(outbound: Outbound, request: UndiciRequestLike, headers: unknown): void {
+function keepOneUndiciIdentity(
+  outbound: Outbound,
+  request: UndiciRequestLike,
+  headers: unknown,
+): void {
   const { singleValued } = outbound.current();
-  if (currentActiveSpanSource() !== undefined) settleUndiciRequest(request, singleValued);
-  else if (Array.isArray(headers)) settleAppendedHeaders(headers, singleValued);
+  if (currentActiveSpanSource() !== undefined)
+    keepLastIdentityOnUndiciRequest(request, singleValued);
+  else if (Array.isArray(headers)) keepLastIdentity(headers, singleValued);
 }
 
 function parseHeaderString(headers: string): string[] {
@@ -190,7 +195,7 @@ function describeClientRequest(
       // that span's headers over some of those an earlier client (axios) gave it: the formats
       // that name another span go, and ours then completes the tracer's identity.
       const span = currentActiveSpanSource() === undefined ? undefined : activeSpan();
-      if (span !== undefined) settleClientRequest(request, span);
+      if (span !== undefined) keepActiveSpanIdentity(request, span);
       return request;
     },
   };
@@ -321,8 +326,8 @@ function observeCalls(
  * client span OTel's undici or http instrumentation opened for it, plus the request ID, whether
  * this is installed before or after the OTel SDK. OTel appends its headers without looking;
  * this hook removes every other copy, also when OTel's subscriber runs after it (see
- * `settleUndiciRequest`, `settleClientRequest`). Without the bridge, an OTel undici subscriber
- * that runs before this one is settled the same way, one that runs after it is not.
+ * `keepLastIdentityOnUndiciRequest`, `keepActiveSpanIdentity`). Without the bridge, an OTel undici subscriber
+ * that runs before this one is handled the same way, one that runs after it is not.
  *
  * With `observe`, each call that got the headers is recorded when undici publishes
  * `undici:request:headers`/`undici:request:error` or `node:http` publishes

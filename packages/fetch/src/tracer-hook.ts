@@ -1,7 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { activeSpan, currentActiveSpanSource } from '@hoptrace/core';
 import { hookClientRequests } from './node-http-hook.js';
-import { settleClientRequest, settleUndiciRequest } from './settle-identity.js';
+import { keepActiveSpanIdentity, keepLastIdentityOnUndiciRequest } from './one-identity.js';
 
 /** Published by every undici (Node's bundled copy and npm 6–8) as each request is built. */
 const UNDICI_REQUEST_CREATE_CHANNEL = 'undici:request:create';
@@ -9,8 +9,9 @@ const UNDICI_REQUEST_CREATE_CHANNEL = 'undici:request:create';
 /**
  * Where the hooks live: on `globalThis` under a registered symbol, so every copy of this package
  * (its ESM and CJS builds, two versions) shares one set. Bump the version if
- * {@link TracerHookRegistry}'s shape ever changes.
+ * {@link TracerHookRegistry}'s fields ever change.
  */
+// The symbol keeps its old name so that a copy of an earlier release shares the same hooks.
 const REGISTRY_KEY = Symbol.for('hoptrace.tracer-settle-hooks.v1');
 
 /** The process-wide state of the tracer hooks. */
@@ -38,7 +39,10 @@ function hookUndici(registry: TracerHookRegistry): () => void {
     // Unbridged since: one property read per request, nothing else.
     if (currentActiveSpanSource() === undefined) return;
     if (typeof message !== 'object' || message === null) return;
-    settleUndiciRequest((message as { readonly request?: unknown }).request, registry.singleValued);
+    keepLastIdentityOnUndiciRequest(
+      (message as { readonly request?: unknown }).request,
+      registry.singleValued,
+    );
   };
   subscribe(UNDICI_REQUEST_CREATE_CHANNEL, onRequest);
   return () => {
@@ -50,7 +54,7 @@ function hookHttp(): () => void {
   return hookClientRequests((request) => {
     if (currentActiveSpanSource() === undefined) return;
     const span = activeSpan();
-    if (span !== undefined) settleClientRequest(request, span);
+    if (span !== undefined) keepActiveSpanIdentity(request, span);
   });
 }
 
@@ -68,11 +72,11 @@ export type TracedClients = 'undici' | 'undici-and-http';
  *
  * - `undici:request:create`: after the tracer's undici instrumentation appended its client
  *   span's headers to a call that already had hoptrace's, only the tracer's identity is left (see
- *   `settleUndiciRequest`; a tracer subscribed after this hook is caught through `addHeader`);
+ *   `keepLastIdentityOnUndiciRequest`; a tracer subscribed after this hook is caught through `addHeader`);
  * - with `undici-and-http`, `node:http` requests too (the `http.client.request.created`
  *   channel, or `http.Agent.prototype.addRequest` before Node 22.12): after the tracer's http
  *   instrumentation wrote its client span's headers over some of hoptrace's, the formats naming
- *   another span go (see `settleClientRequest`).
+ *   another span go (see `keepActiveSpanIdentity`).
  *
  * The hooks then run on every undici (and `node:http`) request of the process while a bridge is
  * registered, and cost one property read per request once it is removed.

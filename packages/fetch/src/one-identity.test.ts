@@ -2,10 +2,10 @@ import { OutgoingMessage } from 'node:http';
 import type { ActiveSpan } from '@hoptrace/core';
 import { describe, expect, it } from 'vitest';
 import {
-  settleAppendedHeaders,
-  settleClientRequest,
-  settleUndiciRequest,
-} from './settle-identity.js';
+  keepActiveSpanIdentity,
+  keepLastIdentity,
+  keepLastIdentityOnUndiciRequest,
+} from './one-identity.js';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const SERVER_SPAN_ID = 'b7ad6b7169203331';
@@ -48,7 +48,7 @@ class FakeRequest {
   }
 }
 
-describe('settleAppendedHeaders', () => {
+describe('keepLastIdentity', () => {
   it('keeps the identity appended last, whole, and the last copy of each single header', () => {
     const headers = [
       'accept',
@@ -61,7 +61,7 @@ describe('settleAppendedHeaders', () => {
       'baggage',
       'tenant=acme',
     ];
-    settleAppendedHeaders(headers, NAMES);
+    keepLastIdentity(headers, NAMES);
     expect(headers).toEqual([
       'accept',
       '*/*',
@@ -79,21 +79,21 @@ describe('settleAppendedHeaders', () => {
   it('leaves one consistent identity, and repeated headers it does not own, as they are', () => {
     const headers = [...hoptraceHeaders(), 'accept', 'a', 'accept', 'b'];
     const before = [...headers];
-    settleAppendedHeaders(headers, NAMES);
+    keepLastIdentity(headers, NAMES);
     expect(headers).toEqual(before);
   });
 
   it('keeps the last line of every name it is given (the request and correlation IDs)', () => {
     const headers = ['x-correlation-id', 'one', 'x-request-id', 'a', 'x-correlation-id', 'two'];
-    settleAppendedHeaders(headers, new Set(['x-request-id', 'x-correlation-id']));
+    keepLastIdentity(headers, new Set(['x-request-id', 'x-correlation-id']));
     expect(headers).toEqual(['x-request-id', 'a', 'x-correlation-id', 'two']);
   });
 });
 
-describe('settleUndiciRequest', () => {
+describe('keepLastIdentityOnUndiciRequest', () => {
   it('settles what was appended before it ran', () => {
     const request = new FakeRequest([...hoptraceHeaders(), 'traceparent', TRACERS]);
-    settleUndiciRequest(request, NAMES);
+    keepLastIdentityOnUndiciRequest(request, NAMES);
     expect(request.headers.filter((_value, index) => index % 2 === 0)).toEqual([
       'x-request-id',
       'baggage',
@@ -103,7 +103,7 @@ describe('settleUndiciRequest', () => {
 
   it('settles what a later subscriber appends, header by header (B3 multi)', () => {
     const request = new FakeRequest(hoptraceHeaders());
-    settleUndiciRequest(request, NAMES);
+    keepLastIdentityOnUndiciRequest(request, NAMES);
     request.addHeader('x-b3-traceid', TRACE_ID);
     request.addHeader('x-b3-spanid', CLIENT_SPAN_ID);
     request.addHeader('x-b3-sampled', '1');
@@ -123,8 +123,8 @@ describe('settleUndiciRequest', () => {
 
   it('settles a later W3C append, with its request ID and baggage, once', () => {
     const request = new FakeRequest(hoptraceHeaders());
-    settleUndiciRequest(request, NAMES);
-    settleUndiciRequest(request, NAMES);
+    keepLastIdentityOnUndiciRequest(request, NAMES);
+    keepLastIdentityOnUndiciRequest(request, NAMES);
     for (const [name, value] of [
       ['x-request-id', 'req-1'],
       ['traceparent', TRACERS],
@@ -147,7 +147,7 @@ describe('settleUndiciRequest', () => {
 
   it('wraps addHeader on the request only, and appends other headers untouched', () => {
     const request = new FakeRequest(['accept', 'a']);
-    settleUndiciRequest(request, NAMES);
+    keepLastIdentityOnUndiciRequest(request, NAMES);
     expect(Object.hasOwn(request, 'addHeader')).toBe(true);
     expect(FakeRequest.prototype.addHeader).not.toBe(request.addHeader);
     expect(request.addHeader('accept', 'b')).toBe(request);
@@ -157,7 +157,7 @@ describe('settleUndiciRequest', () => {
   it('never throws, on anything', () => {
     const frozen = Object.freeze(new FakeRequest(['traceparent', OURS, 'traceparent', TRACERS]));
     for (const candidate of [undefined, null, 1, {}, { headers: 'a: b\r\n' }, frozen]) {
-      expect(() => settleUndiciRequest(candidate, NAMES)).not.toThrow();
+      expect(() => keepLastIdentityOnUndiciRequest(candidate, NAMES)).not.toThrow();
     }
     const throwing = {
       headers: [] as string[],
@@ -165,13 +165,13 @@ describe('settleUndiciRequest', () => {
         throw new Error('refused');
       },
     };
-    settleUndiciRequest(throwing, NAMES);
+    keepLastIdentityOnUndiciRequest(throwing, NAMES);
     // undici's own error still reaches its caller.
     expect(() => throwing.addHeader()).toThrow('refused');
   });
 });
 
-describe('settleClientRequest', () => {
+describe('keepActiveSpanIdentity', () => {
   const span: ActiveSpan = {
     traceId: TRACE_ID,
     spanId: CLIENT_SPAN_ID,
@@ -195,16 +195,16 @@ describe('settleClientRequest', () => {
       traceparent: TRACERS,
       tracestate: 'hop=1',
     });
-    settleClientRequest(request, span);
+    keepActiveSpanIdentity(request, span);
     expect(request.getHeaderNames().sort()).toEqual(['traceparent', 'tracestate', 'x-request-id']);
   });
 
   it('leaves a consistent identity, or one that does not name the span, alone', () => {
     const consistent = outgoing({ traceparent: TRACERS, b3: `${TRACE_ID}-${CLIENT_SPAN_ID}-1` });
-    settleClientRequest(consistent, span);
+    keepActiveSpanIdentity(consistent, span);
     expect(consistent.getHeaderNames().sort()).toEqual(['b3', 'traceparent']);
     const callers = outgoing({ traceparent: OURS, b3: `${TRACE_ID}-${SERVER_SPAN_ID}-1` });
-    settleClientRequest(callers, span);
+    keepActiveSpanIdentity(callers, span);
     expect(callers.getHeaderNames().sort()).toEqual(['b3', 'traceparent']);
   });
 });

@@ -114,11 +114,11 @@ function formatSpans(byFormat: {
  * @example
  * ```ts
  * const headers = ['traceparent', ours, 'baggage', 'a=1', 'traceparent', otels, 'baggage', 'a=1'];
- * settleAppendedHeaders(headers, new Set(['x-request-id']));
+ * keepLastIdentity(headers, new Set(['x-request-id']));
  * headers; // ['traceparent', otels, 'baggage', 'a=1']
  * ```
  */
-export function settleAppendedHeaders(headers: unknown[], singleValued: ReadonlySet<string>): void {
+export function keepLastIdentity(headers: unknown[], singleValued: ReadonlySet<string>): void {
   const byFormat: { w3c: Entry[]; b3: Entry[]; multi: Entry[] } = { w3c: [], b3: [], multi: [] };
   const others: Entry[] = [];
   let repeated = false;
@@ -188,25 +188,28 @@ interface AppendableRequest {
 const watched = new WeakSet<object>();
 
 /**
- * Settles the request's headers now ({@link settleAppendedHeaders}: for what subscribers that ran
+ * Leaves one identity in the request's headers now ({@link keepLastIdentity}: for what subscribers that ran
  * before appended), and again after each propagation header that a later subscriber appends
  * through `request.addHeader`. `diagnostics_channel` runs subscribers in subscription order, so
  * a tracer that subscribed after hoptrace (an SDK started late, an instrumentation re-enabled)
  * appends after hoptrace's hooks ran; wrapping this one request's `addHeader` (an own property,
- * undici's prototype is left alone) is the last point where its headers can still be settled.
+ * undici's prototype is left alone) is the last point where its headers can still be cleaned up.
  *
- * Never throws: a request that is not shaped like undici's is left alone.
+ * Never throws: a request that does not look like undici's is left alone.
  *
  * @example
  * ```ts
- * subscribe('undici:request:create', ({ request }) => settleUndiciRequest(request, names));
+ * subscribe('undici:request:create', ({ request }) => keepLastIdentityOnUndiciRequest(request, names));
  * ```
  */
-export function settleUndiciRequest(candidate: unknown, singleValued: ReadonlySet<string>): void {
+export function keepLastIdentityOnUndiciRequest(
+  candidate: unknown,
+  singleValued: ReadonlySet<string>,
+): void {
   if (typeof candidate !== 'object' || candidate === null) return;
   const request = candidate as AppendableRequest;
   try {
-    if (Array.isArray(request.headers)) settleAppendedHeaders(request.headers, singleValued);
+    if (Array.isArray(request.headers)) keepLastIdentity(request.headers, singleValued);
     const addHeader = request.addHeader;
     if (typeof addHeader !== 'function' || watched.has(request)) return;
     watched.add(request);
@@ -223,10 +226,10 @@ export function settleUndiciRequest(candidate: unknown, singleValued: ReadonlySe
             Array.isArray(headers) &&
             (TRACE_IDENTITY.has(lower) || singleValued.has(lower) || SINGLE_VALUED.includes(lower))
           ) {
-            settleAppendedHeaders(headers, singleValued);
+            keepLastIdentity(headers, singleValued);
           }
         } catch {
-          // Settling is a courtesy: the header was added, the request goes on.
+          // Keeping one identity is a courtesy: the header was added, the request goes on.
         }
         return result;
       },
@@ -236,7 +239,7 @@ export function settleUndiciRequest(candidate: unknown, singleValued: ReadonlySe
   }
 }
 
-/** The part of a `ClientRequest` (an `OutgoingMessage`) {@link settleClientRequest} uses. */
+/** The part of a `ClientRequest` (an `OutgoingMessage`) {@link keepActiveSpanIdentity} uses. */
 export type OutgoingHeaders = Pick<
   OutgoingMessage,
   'headersSent' | 'getHeader' | 'hasHeader' | 'removeHeader'
@@ -283,11 +286,11 @@ const FORMAT_HEADERS = {
  * ```ts
  * hookClientRequests((request) => {
  *   const span = activeSpan();
- *   if (span !== undefined) settleClientRequest(request, span);
+ *   if (span !== undefined) keepActiveSpanIdentity(request, span);
  * });
  * ```
  */
-export function settleClientRequest(request: OutgoingHeaders, span: ActiveSpan): void {
+export function keepActiveSpanIdentity(request: OutgoingHeaders, span: ActiveSpan): void {
   try {
     if (request.headersSent) return;
     const key = spanKey(span.traceId, span.spanId);
@@ -302,6 +305,6 @@ export function settleClientRequest(request: OutgoingHeaders, span: ActiveSpan):
       for (const name of FORMAT_HEADERS[format]) request.removeHeader(name);
     }
   } catch {
-    // Settling is a courtesy: the request goes out as it was.
+    // Keeping one identity is a courtesy: the request goes out as it was.
   }
 }
