@@ -4,6 +4,9 @@ import { isHexId } from './hex-id.js';
 import { trimOptionalWhitespace } from './optional-whitespace.js';
 import type { Sampling } from './sampling.js';
 
+/** Re-exported where it was first defined; named in `headers.ts` with every other header. */
+export { B3_MULTI_HEADER_NAMES } from './headers.js';
+
 const SPAN_ID_LENGTH = 16;
 
 /**
@@ -36,27 +39,6 @@ export interface B3MultiHeaders {
   /** `X-B3-Flags`: `1` means debug; other values are ignored. */
   readonly flags?: string | undefined;
 }
-
-/**
- * The lower-case header name for each {@link B3MultiHeaders} property. Lower case because HTTP/2,
- * gRPC metadata and other case-sensitive transports require or prefer it, and HTTP/1.1 does not
- * care.
- *
- * Spec: openzipkin/b3-propagation README, "Multiple Headers" ("prefer lowercase keys") and
- * "gRPC Encoding".
- *
- * @example
- * ```ts
- * request.headers[B3_MULTI_HEADER_NAMES.traceId]; // reads 'x-b3-traceid'
- * ```
- */
-export const B3_MULTI_HEADER_NAMES = {
-  traceId: 'x-b3-traceid',
-  spanId: 'x-b3-spanid',
-  parentSpanId: 'x-b3-parentspanid',
-  sampled: 'x-b3-sampled',
-  flags: 'x-b3-flags',
-} as const satisfies Record<keyof B3MultiHeaders, string>;
 
 /**
  * Parses the B3 multi-header encoding.

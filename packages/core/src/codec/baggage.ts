@@ -1,40 +1,6 @@
-/**
- * Longest `baggage-string` forwarded, in bytes (the grammar is ASCII-only, so also characters).
- *
- * 8192 is the size W3C Baggage requires every platform to propagate in full. A platform "MAY
- * define higher limits", but hoptrace does not: the header travels with every outgoing request and
- * Node refuses requests whose headers exceed 16 KiB in total (`--max-http-header-size`), so more
- * baggage would make the next hop answer 431. The old per-member cap of 4096 bytes is gone from
- * the current draft and is not applied; this total bounds every member anyway.
- *
- * Spec: W3C Baggage, "Limits", condition 2: "The resulting `baggage-string` is of size 8192 bytes
- * or less."
- *
- * @example
- * ```ts
- * parseBaggage(`a=${'x'.repeat(BAGGAGE_MAX_LENGTH - 2)}`); // forwarded: exactly 8192 bytes
- * ```
- */
-export const BAGGAGE_MAX_LENGTH = 8192;
+import { BAGGAGE_MAX_LENGTH, BAGGAGE_MAX_MEMBERS } from './headers.js';
 
-/**
- * Most list-members forwarded.
- *
- * W3C Baggage requires at least 64 and lets a platform go higher ("SHOULD propagate as much
- * baggage information as is reasonable"). 180 is the most the grammar itself admits
- * (`baggage-string = list-member 0*179( OWS "," OWS list-member )`) and what OpenTelemetry SDKs
- * emit (`BAGGAGE_MAX_NAME_VALUE_PAIRS = 180`), so baggage from an OpenTelemetry service is never
- * cut for its member count alone.
- *
- * Spec: W3C Baggage, "Definition" (ABNF) and "Limits", condition 1.
- *
- * @example
- * ```ts
- * const members = Array.from({ length: BAGGAGE_MAX_MEMBERS + 1 }, (_, index) => `k${index}=v`);
- * parseBaggage(members.join(',')); // the first 180 members only
- * ```
- */
-export const BAGGAGE_MAX_MEMBERS = 180;
+export { BAGGAGE_MAX_LENGTH, BAGGAGE_MAX_MEMBERS };
 
 // Character kinds, as bit flags in a 128-entry table: one lookup per character, no regex.
 const TOKEN_CHARACTER = 1; // RFC 7230 §3.2.6 tchar

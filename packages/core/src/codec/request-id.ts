@@ -1,20 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { REQUEST_ID_MAX_LENGTH } from './headers.js';
 
-/**
- * Longest `x-request-id` value accepted, in characters (all of them ASCII, so also bytes).
- *
- * 200 holds every format met in practice with room to spare: a UUID is 36 characters, nginx's
- * `$request_id` 32, an AWS `X-Amzn-Trace-Id` with all its fields 74, and the output of HAProxy's
- * documented `unique-id-format` (`7F000001:8296_7F00001E:1F90_4F7B0A69_0003:790A`) 46. The cap
- * exists because a client-sent ID is attacker-controlled and ends up in logs and in the response
- * (fastify#4192). hono caps at 255; 200 keeps log lines bounded while losing no real ID.
- *
- * @example
- * ```ts
- * 'a'.repeat(REQUEST_ID_MAX_LENGTH); // the longest accepted ID
- * ```
- */
-export const REQUEST_ID_MAX_LENGTH = 200;
+export { REQUEST_ID_MAX_LENGTH };
 
 /**
  * Makes a new request ID when none is received or the received one is refused.

@@ -1,5 +1,8 @@
+import { TRACEPARENT_MAX_LENGTH } from './headers.js';
 import { isHexId } from './hex-id.js';
 import { isOptionalWhitespace } from './optional-whitespace.js';
+
+export { TRACEPARENT_MAX_LENGTH };
 
 /**
  * The `sampled` bit of `trace-flags`: the caller may have recorded trace data. Test it with a
@@ -131,12 +134,6 @@ export function parseTraceparent(value: string): Traceparent | undefined {
     traceFlags,
   };
 }
-
-/**
- * The longest `traceparent` of a higher version that is forwarded as received. Version `00` is 55
- * characters; later versions only add fields (§3.2.4), and this leaves room for several.
- */
-export const TRACEPARENT_MAX_LENGTH = 512;
 
 /** What a later version may append: more `-`-separated fields of lower-case letters and digits. */
 const FUTURE_TAIL = /^(?:-[0-9a-z]+)*$/;

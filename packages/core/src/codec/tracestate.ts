@@ -1,4 +1,7 @@
+import { TRACESTATE_MAX_MEMBERS } from './headers.js';
 import { isOptionalWhitespace } from './optional-whitespace.js';
+
+export { TRACESTATE_MAX_MEMBERS };
 
 /**
  * One `tracestate` list-member: a key and its opaque value, in header order (left-most first).
@@ -11,19 +14,6 @@ import { isOptionalWhitespace } from './optional-whitespace.js';
  * ```
  */
 export type TracestateEntry = readonly [key: string, value: string];
-
-/**
- * The most list-members a `tracestate` may hold. A received `tracestate` with more is invalid and
- * dropped, as the W3C test suite expects (`test_tracestate_member_count_limit`).
- *
- * W3C Trace Context Level 1 §3.3.1.1: "There can be a maximum of 32 `list-member`s in a `list`."
- *
- * @example
- * ```ts
- * if (entries.length === TRACESTATE_MAX_MEMBERS) entries.pop(); // make room before adding one
- * ```
- */
-export const TRACESTATE_MAX_MEMBERS = 32;
 
 const SPACE = 0x20;
 const COMMA = 0x2c;

@@ -1,18 +1,6 @@
-/**
- * Longest `x-ot-span-context` value accepted, in characters (all of them ASCII, so also bytes).
- *
- * The text form `traceid;spanid;parentspanid;cs` is at most 69 characters with a 128-bit trace ID
- * (32 + 16 + 16 hex, three `;` and a two-letter flag). A LightStep binary context without baggage
- * is a 22-byte protobuf (`BinaryCarrier.basic_ctx`: fixed64 trace and span IDs, a sampled flag),
- * 32 characters in base64. 512 leaves about 350 bytes for LightStep baggage items; anything larger
- * is not a span context any more but a payload, and the `baggage` header is the place for it.
- *
- * @example
- * ```ts
- * 'A'.repeat(OT_SPAN_CONTEXT_MAX_LENGTH); // the longest accepted value
- * ```
- */
-export const OT_SPAN_CONTEXT_MAX_LENGTH = 512;
+import { OT_SPAN_CONTEXT_MAX_LENGTH } from './headers.js';
+
+export { OT_SPAN_CONTEXT_MAX_LENGTH };
 
 // Two shapes. Each quantified part is delimited by a character the part before it cannot match,
 // so a failed match gives back each character at most once: linear time, no catastrophic

@@ -73,21 +73,12 @@ export class ContextSlot {
   get context(): TraceContext {
     let context = this.resolved;
     if (context === undefined) {
-      context = this.readContext();
+      context = (this.pending as PendingContext).finish(this.requestId);
       this.resolved = context;
       // The headers and the framework's request can then go with the response instead of living
       // as long as the slot (timers and promises started by the request keep it).
       this.pending = undefined;
     }
     return context;
-  }
-
-  /**
-   * Reads the context, once: from the `pending` given to the constructor. A subclass that keeps
-   * what it needs in its own fields (server extraction: one object per request instead of two)
-   * overrides it, and drops those fields once read.
-   */
-  protected readContext(): TraceContext {
-    return (this.pending as PendingContext).finish(this.requestId);
   }
 }

@@ -1,3 +1,4 @@
+import { TRACESTATE_MAX_LENGTH } from '../codec/headers.js';
 import { isHexId } from '../codec/hex-id.js';
 import { isValidTracestate } from '../codec/tracestate.js';
 
@@ -34,9 +35,6 @@ export interface ActiveSpan {
 
 /** A function that reports the active local span, or `undefined` when there is none. */
 export type ActiveSpanSource = () => ActiveSpan | undefined;
-
-/** The cap `extract` puts on an incoming `tracestate`: the same on the way out. */
-const TRACESTATE_MAX_LENGTH = 8192;
 
 /**
  * A holder under a `Symbol.for` key, so the ESM and CJS builds of core and the bridge's copy all
