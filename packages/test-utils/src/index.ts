@@ -1,3 +1,4 @@
+export { ADAPTER_BAD_OPTION_CASES, expectTokenStripped } from './adapter-cases.js';
 export {
   BAD_OPTION_CASES,
   type BadOptionCase,

@@ -1,0 +1,40 @@
+import { expect } from 'vitest';
+import { BAD_OPTION_CASES, type BadOptionCase } from './bad-options.js';
+import { send } from './http-client.js';
+
+/**
+ * The bad options every server adapter (Express, Koa, Fastify) must refuse at construction: the
+ * shared {@link BAD_OPTION_CASES} and the rows of the options the adapters take beside them.
+ */
+export const ADAPTER_BAD_OPTION_CASES: readonly BadOptionCase[] = [
+  ...BAD_OPTION_CASES,
+  [{ requestIdHeadr: 'x-id' }, 'requestIdHeadr', /is not a hoptrace option/],
+  [{ startTrace: 'yes' }, 'startTrace', /got the string "yes"/],
+  [{ correlationIdHeader: 'x-hoptrace-trail' }, 'correlationIdHeader', /"x-hoptrace-trail"/],
+];
+
+/**
+ * Sends `token` in `X-Hoptrace-Diag` (beside an `x-kept: yes` header) to an app on `port` whose
+ * route answers with what it saw of the request's headers as JSON, the request's `rawHeaders`
+ * under `rawKey`. Checks that the answer is a 200, that the raw headers kept `x-kept` and that
+ * the token appears nowhere in it, then returns the parsed answer for the adapter's own checks.
+ * For the rows of `diagnosticsTokenCases`.
+ *
+ * @example
+ * ```ts
+ * const seen = await expectTokenStripped(port, token, 'raw');
+ * expect(seen).toMatchObject({ header: null });
+ * ```
+ */
+export async function expectTokenStripped(
+  port: number,
+  token: string,
+  rawKey: string,
+): Promise<Record<string, unknown>> {
+  const response = await send(port, { headers: { 'X-Hoptrace-Diag': token, 'x-kept': 'yes' } });
+  expect(response.status).toBe(200);
+  const seen = JSON.parse(response.body) as Record<string, unknown>;
+  expect(seen[rawKey]).toEqual(expect.arrayContaining(['x-kept', 'yes']));
+  expect(JSON.stringify(seen)).not.toContain(token);
+  return seen;
+}
