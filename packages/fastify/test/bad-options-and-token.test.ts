@@ -2,11 +2,11 @@ import type { HoptraceOptions } from '@hoptrace/core';
 import { DIAGNOSTICS_HEADER } from '@hoptrace/core/diagnostics';
 import {
   ADAPTER_BAD_OPTION_CASES,
+  describeAdapterBadOptions,
   diagnosticsTokenCases,
   expectOptionsRefused,
   expectTokenStripped,
   TEST_DIAGNOSTICS_TOKEN,
-  thrownBy,
 } from '@hoptrace/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hoptrace, hoptraceServerOptions } from '../src/index.js';
@@ -21,15 +21,9 @@ const BAD_FOR_REGISTER = [
   [() => 42, 'options', /got the number 42/],
 ] as const;
 
-describe('hoptraceServerOptions() refuses bad options at construction', () => {
-  it.each(ADAPTER_BAD_OPTION_CASES)('%o: names %s', (given, option, described) => {
-    expectOptionsRefused(
-      thrownBy(() => hoptraceServerOptions(given as HoptraceOptions)),
-      option,
-      described,
-    );
-  });
-});
+describeAdapterBadOptions('hoptraceServerOptions()', (given) =>
+  hoptraceServerOptions(given as HoptraceOptions),
+);
 
 type App = ReturnType<(typeof FASTIFY_VERSIONS)[number][1]>;
 const apps: App[] = [];

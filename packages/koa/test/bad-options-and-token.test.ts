@@ -1,34 +1,21 @@
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { HoptraceOptions } from '@hoptrace/core';
 import { DIAGNOSTICS_HEADER } from '@hoptrace/core/diagnostics';
 import {
-  ADAPTER_BAD_OPTION_CASES,
-  close,
+  describeAdapterBadOptions,
   diagnosticsTokenCases,
-  expectOptionsRefused,
   expectTokenStripped,
-  listen,
+  serverPool,
   TEST_DIAGNOSTICS_TOKEN,
-  thrownBy,
 } from '@hoptrace/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hoptrace } from '../src/index.js';
 import { KOA_MAJORS } from './test-app.js';
 
-describe('hoptrace() refuses bad options at construction', () => {
-  it.each(ADAPTER_BAD_OPTION_CASES)('%o: names %s', (given, option, described) => {
-    expectOptionsRefused(
-      thrownBy(() => hoptrace(given as HoptraceOptions)),
-      option,
-      described,
-    );
-  });
-});
+describeAdapterBadOptions('hoptrace()', (given) => hoptrace(given as HoptraceOptions));
 
-const servers: Server[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map(close));
-});
+const servers = serverPool();
+afterEach(() => servers.closeAll());
 
 describe.each(KOA_MAJORS)('%s: the diagnostics token stays in hoptrace', (_name, KoaClass) => {
   it.each(diagnosticsTokenCases(TEST_DIAGNOSTICS_TOKEN))(
@@ -45,9 +32,7 @@ describe.each(KOA_MAJORS)('%s: the diagnostics token stays in hoptrace', (_name,
           raw: ctx.req.rawHeaders,
         };
       });
-      const server = createServer(app.callback());
-      servers.push(server);
-      const port = await listen(server);
+      const port = await servers.listen(createServer(app.callback()));
       const seen = await expectTokenStripped(port, token, 'raw');
       expect(seen).toMatchObject({ header: null, requestHeader: null, get: '', distinct: null });
     },

@@ -1,5 +1,10 @@
-import { expect } from 'vitest';
-import { BAD_OPTION_CASES, type BadOptionCase } from './bad-options.js';
+import { describe, expect, it } from 'vitest';
+import {
+  BAD_OPTION_CASES,
+  type BadOptionCase,
+  expectOptionsRefused,
+  thrownBy,
+} from './bad-options.js';
 import { send } from './http-client.js';
 
 /**
@@ -12,6 +17,31 @@ export const ADAPTER_BAD_OPTION_CASES: readonly BadOptionCase[] = [
   [{ startTrace: 'yes' }, 'startTrace', /got the string "yes"/],
   [{ correlationIdHeader: 'x-hoptrace-trail' }, 'correlationIdHeader', /"x-hoptrace-trail"/],
 ];
+
+/**
+ * A `describe` block "`factory` refuses bad options at construction" with one test per row of
+ * {@link ADAPTER_BAD_OPTION_CASES}: `make(given)` must throw `HoptraceOptionsError` naming the
+ * row's option and describing its value.
+ *
+ * @example
+ * ```ts
+ * describeAdapterBadOptions('hoptrace()', (given) => hoptrace(given as HoptraceOptions));
+ * ```
+ */
+export function describeAdapterBadOptions(
+  factory: string,
+  make: (given: unknown) => unknown,
+): void {
+  describe(`${factory} refuses bad options at construction`, () => {
+    it.each(ADAPTER_BAD_OPTION_CASES)('%o: names %s', (given, option, described) => {
+      expectOptionsRefused(
+        thrownBy(() => make(given)),
+        option,
+        described,
+      );
+    });
+  });
+}
 
 /**
  * Sends `token` in `X-Hoptrace-Diag` (beside an `x-kept: yes` header) to an app on `port` whose

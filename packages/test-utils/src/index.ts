@@ -1,4 +1,8 @@
-export { ADAPTER_BAD_OPTION_CASES, expectTokenStripped } from './adapter-cases.js';
+export {
+  ADAPTER_BAD_OPTION_CASES,
+  describeAdapterBadOptions,
+  expectTokenStripped,
+} from './adapter-cases.js';
 export {
   BAD_OPTION_CASES,
   type BadOptionCase,
