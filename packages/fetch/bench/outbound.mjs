@@ -3,13 +3,21 @@
 // cases so only hoptrace's work differs. Batches alternate contenders (A B B A …) and the ratio is
 // taken per round, so the machine's slow and fast phases hit both alike. Reports the median ratio
 // of wall time per call and of this process's CPU time per call (the steadier of the two).
-// Usage: npm run bench -w @hoptrace/fetch   (ROUNDS=n CALLS=n CONCURRENCY=n)
+// First, hoptrace's own work per call for each client, in process with no I/O (perCallWork).
+// Usage: npm run bench -w @hoptrace/fetch   (ROUNDS=n CALLS=n CONCURRENCY=n PER_CALL_ROUNDS=n;
+//   PER_CALL_ONLY=1 for the in-process figures alone)
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { extract, outboundHeaders, runWithContext } from '@hoptrace/core';
-import { hoptraceInterceptor, instrumentOutbound, wrapFetch } from '@hoptrace/fetch';
+import {
+  hoptraceInterceptor,
+  instrumentAxios,
+  instrumentOutbound,
+  wrapFetch,
+} from '@hoptrace/fetch';
 import { Bench } from 'tinybench';
 import { Agent, request as undiciRequest } from 'undici';
 
@@ -104,9 +112,18 @@ if (process.argv[2] === 'server') {
   };
 
   /**
-   * hoptrace's own work per call, in process with no I/O: the interceptor and wrapFetch against
-   * the same call with the headers spread in by hand. The difference is what hoptrace adds to
-   * each call; the loopback runs below show how it compares with a whole call.
+   * hoptrace's own work per call, in process with no I/O, client by client: the call as the client
+   * builds it with the same headers written by hand, and with hoptrace adding them. The difference
+   * is what hoptrace adds to each call; the loopback runs below show how it compares with a whole
+   * call. Every call stops before the network: the undici interceptor and wrapFetch call a
+   * dispatch or fetch that only keeps its options; `instrumentOutbound` is timed on what fetch
+   * and undici build per call (npm undici's internal `Request`, whose constructor publishes
+   * `undici:request:create`) and on a `node:http` `ClientRequest` ended on an agent that never
+   * hands it a socket (Node 20's `addRequest` hook and Node 22+'s `http.client.request.created`
+   * both run, and the headers are serialized); axios runs its whole request pipeline down to an
+   * adapter that answers at once. Each side of a pair is its own tinybench run, the two back to
+   * back, PER_CALL_ROUNDS times with the order reversed every other round; the median over rounds
+   * of each side's median latency is reported.
    */
   async function perCallWork() {
     let last;
@@ -121,20 +138,116 @@ if (process.argv[2] === 'server') {
       return Promise.resolve(input);
     };
     const wrapped = wrapFetch(fakeFetch);
-    const bench = new Bench({ time: 400 });
-    bench
-      .add('dispatch, headers by hand', () =>
-        dispatch({ ...dispatchOptions, headers: { ...byHand } }),
-      )
-      .add('dispatch through hoptraceInterceptor', () => intercepted(dispatchOptions, null))
-      .add('fetch, headers by hand', () => fakeFetch(url, { headers: { ...byHand } }))
-      .add('wrapFetch', () => wrapped(url));
-    await runWithContext(context, () => bench.run());
-    const ns = (index) => bench.tasks[index].result.latency.p50 * 1e6;
+
+    const UndiciRequest = createRequire(import.meta.url)('undici/lib/core/request.js');
+    const undiciHandler = { onRequestStart() {}, onResponseStart() {}, onResponseData() {} };
+    const undiciOptions = (headers) => ({ path: '/', method: 'GET', headers });
+    const buildUndiciRequest = (headers) => {
+      last = new UndiciRequest(url.slice(0, -1), undiciOptions(headers), undiciHandler);
+    };
+
+    // An agent that never hands out a socket: the request is built, hooked and serialized, and
+    // then dropped without a connection.
+    class NoSocketAgent extends HttpAgent {
+      createSocket() {}
+    }
+    const noSocketAgent = new NoSocketAgent();
+    const { hostname, port: httpPort } = new URL(url);
+    const buildClientRequest = (headers) => {
+      last = httpRequest({ hostname, port: httpPort, path: '/', agent: noSocketAgent, headers });
+      last.end();
+    };
+
+    const { default: axios } = await import('axios');
+    const answer = async (config) => ({
+      data: '',
+      status: 200,
+      statusText: 'OK',
+      headers: {},
+      config,
+    });
+    const plainAxios = axios.create({ adapter: answer });
+    const hoptraceAxios = axios.create({ adapter: answer });
+    instrumentAxios(hoptraceAxios);
+
+    /** Each pair: the headers written by hand, and hoptrace's client; `hooks` run under instrumentOutbound. */
+    const pairs = [
+      {
+        client: 'undici dispatch: hoptraceInterceptor',
+        // A handler per call, as undici makes one per request (the interceptor keys on it).
+        byHand: () => dispatch({ ...dispatchOptions, headers: { ...byHand } }, {}),
+        hoptrace: () => intercepted(dispatchOptions, {}),
+        sent: () => last.headers['x-request-id'],
+      },
+      {
+        client: 'fetch: wrapFetch',
+        byHand: () => fakeFetch(url, { headers: { ...byHand } }),
+        hoptrace: () => wrapped(url),
+        sent: () => new Headers(last.headers).get('x-request-id'),
+      },
+      {
+        client: 'fetch/undici request built: instrumentOutbound',
+        byHand: () => buildUndiciRequest({ ...byHand }),
+        hoptrace: () => buildUndiciRequest(undefined),
+        sent: () => last.headers[last.headers.indexOf('x-request-id') + 1],
+        hooks: true,
+      },
+      {
+        client: 'node:http request: instrumentOutbound',
+        byHand: () => buildClientRequest({ ...byHand }),
+        hoptrace: () => buildClientRequest(undefined),
+        sent: () => last.getHeader('x-request-id'),
+        hooks: true,
+      },
+      {
+        client: 'axios: instrumentAxios',
+        byHand: async () => {
+          last = (await plainAxios.get(url, { headers: { ...byHand } })).config;
+        },
+        hoptrace: async () => {
+          last = (await hoptraceAxios.get(url)).config;
+        },
+        sent: () => last.headers.get('x-request-id'),
+      },
+    ];
+    const rounds = Number(process.env.PER_CALL_ROUNDS ?? 3);
+    const samples = pairs.map(() => ({ byHand: [], hoptrace: [] }));
+    /** The median latency of `variant` of `pair`, in ns; instrumentOutbound installed for hoptrace's alone. */
+    const time = async (pair, variant) => {
+      const bench = new Bench({ time: 300 }).add(variant, pair[variant]);
+      const uninstall = pair.hooks && variant === 'hoptrace' ? instrumentOutbound() : undefined;
+      try {
+        await runWithContext(context, () => bench.run());
+        if (variant === 'hoptrace') {
+          // A benchmark of a call that lost its headers would be timing the wrong thing.
+          await runWithContext(context, () => pair.hoptrace());
+          if (pair.sent() !== context.requestId)
+            throw new Error(`${pair.client}: hoptrace sent x-request-id ${pair.sent()}`);
+        }
+      } finally {
+        uninstall?.();
+      }
+      return bench.tasks[0].result.latency.p50 * 1e6;
+    };
+    for (let round = 0; round < rounds; round++) {
+      for (const [index, pair] of pairs.entries()) {
+        const order = round % 2 === 0 ? ['byHand', 'hoptrace'] : ['hoptrace', 'byHand'];
+        for (const variant of order) samples[index][variant].push(await time(pair, variant));
+      }
+    }
     console.log(
-      `hoptrace's own work per call (in process, median): interceptor +${Math.round(ns(1) - ns(0))} ns over headers by hand (${Math.round(ns(0))} → ${Math.round(ns(1))} ns); wrapFetch +${Math.round(ns(3) - ns(2))} ns (${Math.round(ns(2))} → ${Math.round(ns(3))} ns)`,
+      `hoptrace's own work per call (in process, no I/O; median of ${rounds} rounds of tinybench medians)`,
     );
-    return last;
+    console.log('client: hoptrace | headers by hand ns | hoptrace ns | hoptrace over by hand');
+    for (const [index, pair] of pairs.entries()) {
+      const byHandNs = median(samples[index].byHand);
+      const hoptraceNs = median(samples[index].hoptrace);
+      const over = Math.round(hoptraceNs - byHandNs);
+      console.log(
+        `${pair.client} | ${Math.round(byHandNs)} | ${Math.round(hoptraceNs)} | ${over >= 0 ? '+' : ''}${over} ns`,
+      );
+    }
+    noSocketAgent.destroy();
   }
 
   /** Runs CALLS calls, CONCURRENCY at a time, inside the context; wall and CPU ms. */
@@ -168,11 +281,14 @@ if (process.argv[2] === 'server') {
     `Node ${process.version}, ${ROUNDS} rounds × ${CALLS} calls, ${CONCURRENCY} concurrent, loopback`,
   );
   await perCallWork();
-  console.log(
-    'client | bare µs/call | A/A control (wall / CPU) | headers by hand vs bare | hoptrace vs bare | hoptrace vs by hand',
-  );
+  // PER_CALL_ONLY=1: the in-process figures alone, without the loopback rounds.
+  const loopback = process.env.PER_CALL_ONLY === '1' ? [] : Object.entries(clients);
+  if (loopback.length > 0)
+    console.log(
+      'client | bare µs/call | A/A control (wall / CPU) | headers by hand vs bare | hoptrace vs bare | hoptrace vs by hand',
+    );
   const variants = ['bare', 'control', 'byHand', 'hoptrace'];
-  for (const [name, client] of Object.entries(clients)) {
+  for (const [name, client] of loopback) {
     const run = async (variant) => {
       if (variant === 'hoptrace') client.before?.();
       try {
