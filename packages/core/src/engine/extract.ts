@@ -22,6 +22,9 @@ import {
   readTraceparent,
 } from './read-formats.js';
 
+/** Most requests have no rejection: they share one frozen empty list. */
+const NO_REJECTIONS: readonly never[] = Object.freeze([]);
+
 export type { ExtractRequestInfo } from './choose-request-id.js';
 export { sameTrace } from './choose-trace-source.js';
 
@@ -147,6 +150,6 @@ function extractContext(
     tracestate: incoming.tracestate,
     baggage: incoming.baggage,
     incoming: Object.freeze(incoming),
-    rejected: Object.freeze(rejected),
+    rejected: rejected.length === 0 ? NO_REJECTIONS : Object.freeze(rejected),
   });
 }

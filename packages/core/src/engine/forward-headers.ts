@@ -58,6 +58,7 @@ export function readForwardHeaders(
   options: ResolvedOptions,
   verdicts: HeaderVerdicts,
 ): void {
+  if (options.forwardExact.size === 0 && options.forwardPrefixes.length === 0) return;
   for (const [name, lines] of values) {
     const maxLength = forwardMaxLength(name, options);
     if (maxLength === undefined || isCarriedHeader(name, options)) continue;
