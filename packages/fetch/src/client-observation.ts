@@ -1,20 +1,24 @@
 import {
   type ClientObservation,
-  type DiagnosticCall,
-  diagnosticHopOf,
   type Endpoint,
   type FailureFlag,
+  parseB3Single,
+  parseTraceparent,
+  type TraceContext,
+  type WritableHeaderCarrier,
+} from '@hoptrace/core';
+import {
   type HeaderTarget,
   headerTarget,
   isHexId,
-  parseB3Single,
-  parseTraceparent,
   type ResolvedObserver,
+} from '@hoptrace/core/adapter';
+import {
+  type DiagnosticCall,
+  diagnosticHopOf,
   TRAIL_HEADER,
-  type TraceContext,
   trailAddress,
-  type WritableHeaderCarrier,
-} from '@hoptrace/core';
+} from '@hoptrace/core/diagnostics';
 import type { Outbound } from './outbound.js';
 import { markRecordedByClient, recordingKey, takeRecordedByClient } from './recorded-calls.js';
 

@@ -1,10 +1,10 @@
 import {
-  describeValue,
   type HeadersLike,
   HoptraceOptionsError,
   type TraceContext,
   type WritableHeaderCarrier,
 } from '@hoptrace/core';
+import { describeValue } from '@hoptrace/core/adapter';
 import { absoluteTargetUrl, callTargetUrl } from './call-target.js';
 import {
   type ClientCall,

@@ -1,6 +1,6 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
-import { activeSpan, currentActiveSpanSource } from '@hoptrace/core';
+import { activeSpan, currentActiveSpanSource } from '@hoptrace/core/adapter';
 import { dispatchTargetUrl } from './call-target.js';
 import {
   type ClientCall,

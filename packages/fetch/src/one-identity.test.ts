@@ -1,5 +1,5 @@
 import { OutgoingMessage } from 'node:http';
-import type { ActiveSpan } from '@hoptrace/core';
+import type { ActiveSpan } from '@hoptrace/core/adapter';
 import { describe, expect, it } from 'vitest';
 import {
   keepActiveSpanIdentity,

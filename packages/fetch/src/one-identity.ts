@@ -1,11 +1,10 @@
 import type { OutgoingMessage } from 'node:http';
+import { parseB3Single, parseTraceparent } from '@hoptrace/core';
 import {
   type ActiveSpan,
   B3_MULTI_HEADER_NAMES,
-  parseB3Single,
-  parseTraceparent,
   TRACE_IDENTITY_HEADERS,
-} from '@hoptrace/core';
+} from '@hoptrace/core/adapter';
 
 // A tracer's instrumentation (OpenTelemetry's undici and http ones) writes its client span's
 // identity onto the same call as hoptrace, without looking at what is there

@@ -1,13 +1,11 @@
 import {
-  ContextSlot,
-  contextStorage,
-  createHoptrace,
   extract,
   HoptraceOptionsError,
   parseRequestId,
   parseTraceparent,
   runWithContext,
 } from '@hoptrace/core';
+import { ContextSlot, contextStorage, createHoptrace } from '@hoptrace/core/adapter';
 import { describe, expect, it } from 'vitest';
 import { createOutbound, type OutboundOptions, parseUrl, singleValuedHeaders } from './outbound.js';
 

@@ -1,17 +1,19 @@
 import {
   type CallerHeaders,
+  type HoptraceOptions,
+  HoptraceOptionsError,
+  type TraceContext,
+  tryGetContext,
+  type WritableHeaderCarrier,
+} from '@hoptrace/core';
+import {
   checkOptions,
   createHoptrace,
   currentRequestOptions,
   describeValue,
   type Hoptrace,
-  type HoptraceOptions,
-  HoptraceOptionsError,
   type ResolvedOptions,
-  type TraceContext,
-  tryGetContext,
-  type WritableHeaderCarrier,
-} from '@hoptrace/core';
+} from '@hoptrace/core/adapter';
 import { type HostPolicy, hostPolicy, type PropagateTo } from './propagate-to.js';
 
 /**

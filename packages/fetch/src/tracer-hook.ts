@@ -1,5 +1,5 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { activeSpan, currentActiveSpanSource } from '@hoptrace/core';
+import { activeSpan, currentActiveSpanSource } from '@hoptrace/core/adapter';
 import { hookClientRequests } from './node-http-hook.js';
 import { keepActiveSpanIdentity, keepLastIdentityOnUndiciRequest } from './one-identity.js';
 

@@ -1,4 +1,5 @@
-import { describeValue, HoptraceOptionsError } from '@hoptrace/core';
+import { HoptraceOptionsError } from '@hoptrace/core';
+import { describeValue } from '@hoptrace/core/adapter';
 import { absoluteTargetUrl } from './call-target.js';
 import { type ClientCall, recordFailure, recordResponse } from './client-observation.js';
 import type { OutboundOptions } from './outbound.js';

@@ -2,14 +2,13 @@
 // client under test; the trail returned to the caller lists the call once, with the back service's
 // own trail nested under it, for each client alone and with instrumentOutbound installed beside it.
 import { createServer, type Server } from 'node:http';
+import { type HoptraceOptions, hoptraceHandler } from '@hoptrace/core';
 import {
   DIAGNOSTICS_HEADER,
-  type HoptraceOptions,
-  hoptraceHandler,
   readTrail,
   TRAIL_HEADER,
   type TrailHop,
-} from '@hoptrace/core';
+} from '@hoptrace/core/diagnostics';
 import {
   close,
   getJson,

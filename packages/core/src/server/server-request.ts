@@ -106,14 +106,6 @@ export function handleDiagnosticsAndObservation<Source = undefined>(
 }
 
 /**
- * The old name of {@link handleDiagnosticsAndObservation}.
- *
- * @deprecated Kept only while the root entry of `@hoptrace/core` still re-exports it; adapters
- * use {@link handleDiagnosticsAndObservation} from `@hoptrace/core/adapter`.
- */
-export const watchServerResponse = handleDiagnosticsAndObservation;
-
-/**
  * Runs `callback` in the request's `scope`, with the listeners of `exchange`'s request and
  * response bound to it (body `data`/`end` and `finish` events come from the socket's async
  * context otherwise: see {@link bindEmitter} and {@link bindRequestContext}). Returns what
