@@ -7,7 +7,12 @@ import {
   type NextCall,
   type StatusObject,
 } from '@grpc/grpc-js';
-import { type HoptraceOptions, HoptraceOptionsError, type TraceContext, tryGetContext } from '@hoptrace/core';
+import {
+  type HoptraceOptions,
+  HoptraceOptionsError,
+  type TraceContext,
+  tryGetContext,
+} from '@hoptrace/core';
 import {
   type CallerHeaders,
   type ContextSlot,
