@@ -1,3 +1,4 @@
+import { TRACE_HEADER_NAMES } from '@hoptrace/test-utils';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseB3Multi } from '../src/codec/b3-multi.js';
@@ -13,21 +14,7 @@ import type { HeaderCarrier } from '../src/engine/header-carrier.js';
 import { outboundHeaders } from '../src/engine/inject.js';
 import { type HoptraceOptions, resolveOptions } from '../src/engine/options.js';
 
-const NAMES = [
-  'x-request-id',
-  'b3',
-  'x-b3-traceid',
-  'x-b3-spanid',
-  'x-b3-parentspanid',
-  'x-b3-sampled',
-  'x-b3-flags',
-  'traceparent',
-  'tracestate',
-  'x-ot-span-context',
-  'baggage',
-  'x-client-trace-id',
-  'l5d-ctx-trace',
-];
+const NAMES = [...TRACE_HEADER_NAMES, 'x-client-trace-id', 'l5d-ctx-trace'];
 
 const hex = (length: number) =>
   fc.string({

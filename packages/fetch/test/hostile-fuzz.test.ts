@@ -20,6 +20,7 @@ import {
   listen,
   sendRaw,
   startHeaderSink,
+  TRACE_HEADER_NAMES,
 } from '@hoptrace/test-utils';
 import axios from 'axios';
 import express from 'express';
@@ -120,21 +121,7 @@ const SERVERS = ['node:http', 'express', 'koa', 'fastify'] as const;
 /** Visible ASCII with inner spaces and tabs, no surrounding whitespace. */
 const STRICT_VALUE = /^[\x21-\x7e](?:[\t\x20-\x7e]*[\x21-\x7e])?$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const OURS = new Set([
-  'x-request-id',
-  'x-correlation-id',
-  'b3',
-  'x-b3-traceid',
-  'x-b3-spanid',
-  'x-b3-parentspanid',
-  'x-b3-sampled',
-  'x-b3-flags',
-  'traceparent',
-  'tracestate',
-  'x-ot-span-context',
-  'baggage',
-  'x-client-trace-id',
-]);
+const OURS = new Set([...TRACE_HEADER_NAMES, 'x-correlation-id', 'x-client-trace-id']);
 
 let sink: HeaderSink;
 const ports = new Map<string, number>();

@@ -11,7 +11,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect, type Socket } from 'node:net';
 import { extract, runWithContext } from '@hoptrace/core';
-import { close, groupRawHeaders } from '@hoptrace/test-utils';
+import { close, groupRawHeaders, TRACE_HEADER_NAMES } from '@hoptrace/test-utils';
 import axios from 'axios';
 import { Agent, Client, ProxyAgent, request as undiciRequest } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,20 +22,7 @@ import { hoptraceInterceptor } from '../src/undici-interceptor.js';
 import { wrapFetch } from '../src/wrap-fetch.js';
 
 /** Every header hoptrace may write: none may reach a host `propagateTo` leaves out. */
-const HOPTRACE_HEADERS = [
-  'x-request-id',
-  'b3',
-  'x-b3-traceid',
-  'x-b3-spanid',
-  'x-b3-parentspanid',
-  'x-b3-sampled',
-  'x-b3-flags',
-  'traceparent',
-  'tracestate',
-  'baggage',
-  'x-ot-span-context',
-  'x-hoptrace-diag',
-];
+const HOPTRACE_HEADERS = [...TRACE_HEADER_NAMES, 'x-hoptrace-diag'];
 const REQUEST_ID = 'propagate-to-targets';
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const INCOMING = {

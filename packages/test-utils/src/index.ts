@@ -59,3 +59,4 @@ export { type RawResponse, sendRaw } from './raw-request.js';
 export { holdRefusedPort, type RefusedPort } from './refused-port.js';
 export { type SlowRequest, sendSlowly } from './send-slowly.js';
 export { type ServerPool, serverPool } from './server-pool.js';
+export { TRACE_HEADER_NAMES } from './trace-header-names.js';

@@ -1,22 +1,11 @@
 // Reading what went over the wire in the OpenTelemetry tests: the propagation header lines of a
 // request, and whether they state exactly one trace identity.
 import { parseB3Single, parseTraceparent } from '@hoptrace/core';
+import { TRACE_HEADER_NAMES } from '@hoptrace/test-utils';
 import { expect } from 'vitest';
 
 /** The headers hoptrace and OTel's propagators write. */
-const PROPAGATION = new Set([
-  'x-request-id',
-  'b3',
-  'x-b3-traceid',
-  'x-b3-spanid',
-  'x-b3-parentspanid',
-  'x-b3-sampled',
-  'x-b3-flags',
-  'traceparent',
-  'tracestate',
-  'baggage',
-  'x-ot-span-context',
-]);
+const PROPAGATION = new Set(TRACE_HEADER_NAMES);
 
 /** The propagation header lines of a request, `name: value` with the name lower-cased, in order. */
 export function propagationLines(rawHeaders: readonly string[]): string[] {
