@@ -12,6 +12,7 @@ import {
   headerTarget,
   isHexId,
   type ResolvedObserver,
+  type ResolvedOptions,
 } from '@hoptrace/core/adapter';
 import {
   type DiagnosticCall,
@@ -19,7 +20,6 @@ import {
   TRAIL_HEADER,
   trailAddress,
 } from '@hoptrace/core/diagnostics';
-import type { Outbound } from './outbound.js';
 import { markRecordedByClient, recordingKey, takeRecordedByClient } from './recorded-calls.js';
 
 /**
@@ -117,8 +117,11 @@ export interface ClientCallStart {
   readonly context: TraceContext;
   /** The headers as written: `per-call` mode minted a fresh ID there, a caller's own ID wins. */
   readonly sent: WritableHeaderCarrier;
-  /** The URL the call connects to, `undefined` when the client cannot tell. */
-  readonly url: URL | undefined;
+  /**
+   * The URL the call connects to, `undefined` when the client cannot tell. Asked only for a call
+   * that is recorded: building it costs more than the rest of a call's work.
+   */
+  readonly url: () => URL | undefined;
   readonly method: string;
   /**
    * `client` (default) for `wrapFetch`, the interceptor and axios; `hook` for
@@ -137,19 +140,19 @@ export interface ClientCallStart {
  *
  * @example
  * ```ts
- * const call = startClientCall(outbound, { context, sent: headers, url, method: 'GET' });
+ * const call = startClientCall(options, { context, sent: headers, url: () => url, method: 'GET' });
  * if (call !== undefined) promise.then((response) => recordResponse(call, response));
  * ```
  */
 export function startClientCall(
-  outbound: Outbound,
+  options: ResolvedOptions,
   start: ClientCallStart,
 ): ClientCall | undefined {
-  const { context, sent, url, method, source = 'client' } = start;
-  const options = outbound.current().hoptrace.options;
+  const { context, sent, method, source = 'client' } = start;
   const observer = options.observe;
   const hop = diagnosticHopOf(context);
   if (observer === undefined && hop === undefined) return undefined;
+  const url = start.url();
   let requestId: string | undefined;
   let correlationId: string | undefined;
   let target: HeaderTarget | undefined;

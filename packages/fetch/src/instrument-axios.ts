@@ -381,8 +381,8 @@ export function instrumentAxios(
     const started = client.start({
       target: () => targetUrl(config),
       method: () => (typeof config.method === 'string' ? config.method : 'GET'),
-      headers: (context) => {
-        const { options: callOptions } = client.outbound.current().hoptrace;
+      headers: (context, engine) => {
+        const { options: callOptions } = engine.hoptrace;
         const requestId: RequestIdHandling = {
           header: callOptions.requestIdHeader,
           ownIds: callOptions.outboundRequestId === 'per-call' ? perCallIds : undefined,

@@ -14,7 +14,7 @@ import {
   keepLastIdentity,
   keepLastIdentityOnUndiciRequest,
 } from './one-identity.js';
-import type { Outbound, OutboundOptions } from './outbound.js';
+import type { OutboundCallEngine, OutboundOptions } from './outbound.js';
 import {
   type CallDescription,
   createOutboundClient,
@@ -115,10 +115,7 @@ function undiciUrl(request: UndiciRequestLike): URL | undefined {
  * string and can only append, a parsed copy is written and the names it lacked are appended.
  * `undefined` for a request this cannot write into.
  */
-function describeUndiciRequest(
-  outbound: Outbound,
-  request: UndiciRequestLike,
-): CallDescription<string[]> | undefined {
+function describeUndiciRequest(request: UndiciRequestLike): CallDescription<string[]> | undefined {
   const { headers } = request;
   const target = (): URL | undefined => undiciUrl(request);
   const method = (): string => (typeof request.method === 'string' ? request.method : 'GET');
@@ -126,8 +123,8 @@ function describeUndiciRequest(
     return {
       target,
       method,
-      headers: () => {
-        keepOneUndiciIdentity(outbound, request, headers);
+      headers: (_context, engine) => {
+        keepOneUndiciIdentity(engine, request, headers);
         return headers as string[];
       },
     };
@@ -137,8 +134,8 @@ function describeUndiciRequest(
   return {
     target,
     method,
-    headers: () => {
-      keepOneUndiciIdentity(outbound, request, headers);
+    headers: (_context, engine) => {
+      keepOneUndiciIdentity(engine, request, headers);
       const existing = parseHeaderString(headers);
       for (let index = 0; index < existing.length; index += 2) {
         present.add((existing[index] as string).toLowerCase());
@@ -163,11 +160,11 @@ function describeUndiciRequest(
  * this hook is caught too, through the request's addHeader.
  */
 function keepOneUndiciIdentity(
-  outbound: Outbound,
+  engine: OutboundCallEngine,
   request: UndiciRequestLike,
   headers: unknown,
 ): void {
-  const { singleValued } = outbound.current();
+  const { singleValued } = engine;
   if (currentActiveSpanSource() !== undefined)
     keepLastIdentityOnUndiciRequest(request, singleValued);
   else if (Array.isArray(headers)) keepLastIdentity(headers, singleValued);
@@ -277,7 +274,7 @@ function observeCalls(
     injectUndici(candidate) {
       if (typeof candidate !== 'object' || candidate === null) return;
       const request = candidate as UndiciRequestLike & object;
-      const description = describeUndiciRequest(client.outbound, request);
+      const description = describeUndiciRequest(request);
       if (description === undefined) return;
       const recording = client.start(description)?.recording;
       if (recording !== undefined) track(request, recording);

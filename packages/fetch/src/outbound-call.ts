@@ -1,6 +1,11 @@
 import type { TraceContext, WritableHeaderCarrier } from '@hoptrace/core';
 import { type ClientCall, startClientCall } from './client-observation.js';
-import { createOutbound, type Outbound, type OutboundOptions } from './outbound.js';
+import {
+  createOutbound,
+  type Outbound,
+  type OutboundCallEngine,
+  type OutboundOptions,
+} from './outbound.js';
 import { ensureTracerHooks, type TracedClients } from './tracer-hook.js';
 
 // Every client (wrapFetch, the undici interceptor, instrumentAxios, instrumentOutbound's hooks)
@@ -40,9 +45,10 @@ export interface CallDescription<Headers extends WritableHeaderCarrier> {
    * The headers to write ours into, asked once the call is known to get them: a copy of the
    * caller's (explicit clients never change the caller's objects) or the request's own (hooks).
    * `undefined` leaves the call as the caller built it: headers the library itself will refuse,
-   * which it then reports as it would without hoptrace.
+   * which it then reports as it would without hoptrace. `engine` is the one the call follows
+   * (resolved once per call).
    */
-  readonly headers: (context: TraceContext) => Headers | undefined;
+  readonly headers: (context: TraceContext, engine: OutboundCallEngine) => Headers | undefined;
   /**
    * What the call sends once ours are written, when that is not `headers` itself (axios puts
    * values that are not text back on top; an old undici appends the names it lacked). The
@@ -117,19 +123,19 @@ export function createOutboundClient(
         return url;
       };
       let context: TraceContext | undefined;
+      let engine: OutboundCallEngine;
       let headers: Headers | undefined;
       let sent: WritableHeaderCarrier;
       try {
         const find = (): TraceContext | undefined => outbound.contextFor(target);
         context = call.context === undefined ? find() : call.context(find);
         if (context === undefined) return undefined;
-        headers = call.headers(context);
+        engine = outbound.current();
+        headers = call.headers(context, engine);
         if (headers === undefined) return undefined;
-        outbound.inject(context, headers);
+        engine.inject(context, headers);
         sent = call.sent === undefined ? headers : call.sent(headers);
-        if (besideTracer !== undefined) {
-          ensureTracerHooks(outbound.current().singleValued, besideTracer);
-        }
+        if (besideTracer !== undefined) ensureTracerHooks(engine.singleValued, besideTracer);
       } catch {
         // Headers the library would refuse (a bad name, a throwing iterator, an odd config): the
         // call goes out as the caller built it, and the library reports it.
@@ -137,10 +143,10 @@ export function createOutboundClient(
       }
       let recording: ClientCall | undefined;
       try {
-        recording = startClientCall(outbound, {
+        recording = startClientCall(engine.hoptrace.options, {
           context,
           sent,
-          url: target(),
+          url: target,
           method: call.method(),
           source,
         });

@@ -2,6 +2,7 @@ import {
   type CallerHeaders,
   type HoptraceOptions,
   HoptraceOptionsError,
+  type InjectBehaviour,
   type TraceContext,
   tryGetContext,
   type WritableHeaderCarrier,
@@ -88,6 +89,8 @@ export interface OutboundCallEngine {
   readonly hoptrace: Hoptrace;
   /** {@link singleValuedHeaders} of its options. */
   readonly singleValued: ReadonlySet<string>;
+  /** Writes the headers of `context` into `carrier` with these options; returns the carrier. */
+  inject<Carrier extends WritableHeaderCarrier>(context: TraceContext, carrier: Carrier): Carrier;
 }
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
@@ -111,8 +114,14 @@ export function singleValuedHeaders(options: ResolvedOptions): ReadonlySet<strin
   return names;
 }
 
-function callEngine(hoptrace: Hoptrace): OutboundCallEngine {
-  return Object.freeze({ hoptrace, singleValued: singleValuedHeaders(hoptrace.options) });
+function callEngine(hoptrace: Hoptrace, behaviour: InjectBehaviour): OutboundCallEngine {
+  return Object.freeze({
+    hoptrace,
+    singleValued: singleValuedHeaders(hoptrace.options),
+    inject<Carrier extends WritableHeaderCarrier>(context: TraceContext, carrier: Carrier) {
+      return hoptrace.injectHeaders(context, carrier, behaviour);
+    },
+  });
 }
 
 /** The core options `options` names (set to something), to lay over a server's. */
@@ -155,7 +164,12 @@ export function createOutbound(options: OutboundOptions = {}): Outbound {
   checkOptions(options);
   const { propagateTo, outsideContext, callerHeaders, ...core } = options;
   const hoptrace = createHoptrace(core);
-  const own = callEngine(hoptrace);
+  const allows: HostPolicy | undefined = hostPolicy(propagateTo);
+  const newTrace = validateChoice('outsideContext', outsideContext, ['skip', 'new-trace']);
+  const behaviour: InjectBehaviour = Object.freeze({
+    callerHeaders: validateChoice('callerHeaders', callerHeaders, ['keep', 'replace']) ?? 'keep',
+  });
+  const own = callEngine(hoptrace, behaviour);
   const named = namedOptions(core);
   // One per server configuration seen: a process has a handful, each lives as long as its app.
   const engines = new WeakMap<ResolvedOptions, OutboundCallEngine>();
@@ -167,6 +181,7 @@ export function createOutbound(options: OutboundOptions = {}): Outbound {
         // observer) come back from core's cache.
         engine = callEngine(
           createHoptrace(named === undefined ? server.given : { ...server.given, ...named }),
+          behaviour,
         );
       } catch {
         engine = own;
@@ -179,11 +194,6 @@ export function createOutbound(options: OutboundOptions = {}): Outbound {
     const server = currentRequestOptions();
     return server === undefined || server === hoptrace.options ? own : engineFor(server);
   };
-  const allows: HostPolicy | undefined = hostPolicy(propagateTo);
-  const newTrace = validateChoice('outsideContext', outsideContext, ['skip', 'new-trace']);
-  const behaviour = Object.freeze({
-    callerHeaders: validateChoice('callerHeaders', callerHeaders, ['keep', 'replace']) ?? 'keep',
-  });
   return Object.freeze({
     hoptrace,
     current,
@@ -199,7 +209,7 @@ export function createOutbound(options: OutboundOptions = {}): Outbound {
       return current ?? hoptrace.extract(NO_HEADERS);
     },
     inject<Carrier extends WritableHeaderCarrier>(context: TraceContext, carrier: Carrier) {
-      return current().hoptrace.injectHeaders(context, carrier, behaviour);
+      return current().inject(context, carrier);
     },
   });
 }
