@@ -63,3 +63,4 @@ export type {
 } from './engine/options.js';
 export { HoptraceOptionsError, NoActiveContextError } from './errors.js';
 export { hoptraceHandler, type RequestListener } from './server/handler.js';
+export { hoptraceStreamHandler, type StreamListener } from './server/stream-handler.js';

@@ -22,6 +22,7 @@ const SURFACE: Record<string, readonly string[]> = {
     'getContext',
     'getRequestId',
     'hoptraceHandler',
+    'hoptraceStreamHandler',
     'injectHeaders',
     'logFields',
     'outboundHeaders',
