@@ -89,8 +89,10 @@ export function observeServerRequest<Source>(
   if (socket !== null && socket !== undefined) {
     local = endpoint(socket.localAddress, socket.localPort);
     remote = endpoint(socket.remoteAddress, socket.remotePort);
-    reusedSocket = usedSockets.has(socket);
-    if (!reusedSocket) usedSockets.add(socket);
+    // An HTTP/2 request's socket is a proxy made per stream; its connection is the session.
+    const connection = (request as { stream?: { session?: object } }).stream?.session ?? socket;
+    reusedSocket = usedSockets.has(connection);
+    if (!reusedSocket) usedSockets.add(connection);
   }
   const target = requestTarget(request);
   let recorded = false;
