@@ -1,5 +1,6 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http2';
 import { activeSpan, currentActiveSpanSource } from '@hoptrace/core/adapter';
 import { dispatchTargetUrl } from './call-target.js';
 import {
@@ -8,6 +9,7 @@ import {
   recordResponse,
   socketEndpoint,
 } from './client-observation.js';
+import { hookHttp2Sessions } from './http2-session-hook.js';
 import { clientRequestUrl, type DialOptions, hookClientRequests } from './node-http-hook.js';
 import {
   keepActiveSpanIdentity,
@@ -40,6 +42,11 @@ interface OutboundInstallation {
    * hook sees them (Node < 22.12). Optional: a hook from an older copy of this package passes none.
    */
   injectClientRequest(request: unknown, options?: DialOptions): void;
+  /**
+   * One `ClientHttp2Session#request` of a session `http2.connect` made to `origin`; returns the
+   * headers to send. Optional: a hook from an older copy of this package has none.
+   */
+  injectHttp2?(origin: string, headers: OutgoingHttpHeaders): OutgoingHttpHeaders;
 }
 
 /** The process-wide state shared by every copy of this package. */
@@ -84,9 +91,21 @@ function hook(registry: OutboundHookRegistry): () => void {
       }
     }
   });
+  const unhookHttp2 = hookHttp2Sessions((origin, headers) => {
+    let sent = headers;
+    for (const installation of registry.installations) {
+      try {
+        sent = installation.injectHttp2?.(origin, sent) ?? sent;
+      } catch {
+        // A hook must never break the caller's request.
+      }
+    }
+    return sent;
+  });
   return () => {
     unsubscribe(UNDICI_REQUEST_CREATE_CHANNEL, onUndiciRequest);
     unhookClientRequests();
+    unhookHttp2();
   };
 }
 
@@ -205,14 +224,23 @@ const UNDICI_ERROR_CHANNEL = 'undici:request:error';
 const HTTP_RESPONSE_CHANNEL = 'http.client.response.finish';
 const HTTP_ERROR_CHANNEL = 'http.client.request.error';
 
+/** The URL an HTTP/2 request connects to, for `propagateTo`; `undefined` if it cannot be told. */
+function http2Target(origin: string, path: string): URL | undefined {
+  try {
+    const url = new URL(origin);
+    url.pathname = path.split('?')[0] ?? '/';
+    return url;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * One installation's observer: records every request it wrote headers into, when undici or
  * `node:http` publish its response or its error. Requests are matched by identity, so a request
  * another installation or nobody hooked is never recorded here.
  */
-function observeCalls(
-  client: OutboundClient,
-): Pick<OutboundInstallation, 'injectUndici' | 'injectClientRequest'> & { stop(): void } {
+function observeCalls(client: OutboundClient): Required<OutboundInstallation> & { stop(): void } {
   const pending = new WeakMap<object, ClientCall>();
   const take = (message: unknown): [ClientCall, Record<string, unknown>] | undefined => {
     if (typeof message !== 'object' || message === null) return undefined;
@@ -291,6 +319,16 @@ function observeCalls(
         recording.timedOut = true;
       });
     },
+    injectHttp2(origin, headers) {
+      // Only the headers: an HTTP/2 stream publishes nothing a recording could wait for.
+      const path = typeof headers[':path'] === 'string' ? headers[':path'] : '/';
+      const started = client.start({
+        target: () => http2Target(origin, path),
+        method: () => String(headers[':method'] ?? 'GET'),
+        headers: () => ({ ...headers }) as Record<string, string>,
+      });
+      return started?.headers ?? headers;
+    },
     stop() {
       if (!listening) return;
       listening = false;
@@ -306,7 +344,9 @@ function observeCalls(
  * Zero-code mode: from now on, every outbound HTTP call made inside a request context carries
  * that request's ID and trace headers, with no wrapping. Covers Node's global `fetch`, npm
  * undici (`request`, `fetch`, `stream`… on any dispatcher) and `node:http`/`node:https` requests,
- * hence the clients built on them (got, node-fetch, superagent, axios's http adapter).
+ * hence the clients built on them (got, node-fetch, superagent, axios's http adapter), and the
+ * streams of `node:http2` sessions made by `http2.connect()` after this call (headers only:
+ * those streams are not recorded).
  *
  * How: one subscriber to the `undici:request:create` diagnostics channel; for `node:http(s)`,
  * the `http.client.request.created` channel on Node ≥ 22.12, or on older Node (20.x,
