@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { runTraceCommand } from 'hoptrace';
 import { brokenHops, walk } from '../kit/hop-tree.mjs';
 import { samples } from '../kit/samples.mjs';
+import { RESERVE_PATH } from '../kit/stock-grpc.mjs';
 
 const run = promisify(execFile);
 const REQUEST_TIMEOUT_MS = 20_000;
@@ -50,8 +51,12 @@ async function send(headers) {
   return { status: response.status, requestId: response.headers.get('x-request-id'), tree, text };
 }
 
-/** What pricing answered: /price to orders, /cost to inventory and legacy. */
+/**
+ * The path each hop answered: pricing /price to orders, /cost to inventory and legacy; inventory
+ * /stock, or Stock/Reserve for its gRPC hop (which names its `route`).
+ */
 function pathOf(hop, parent) {
+  if (hop.route === 'gRPC Reserve') return RESERVE_PATH;
   const routes = { gateway: '/checkout', orders: '/orders', inventory: '/stock', legacy: '/quote' };
   if (hop.service === 'pricing') return parent?.service === 'orders' ? '/price' : '/cost';
   return routes[hop.service];
@@ -59,7 +64,8 @@ function pathOf(hop, parent) {
 
 /**
  * The answer's tree must be the whole topology: gateway → orders-N → inventory → pricing /cost,
- * orders-N → pricing /price → legacy → pricing /cost, one request ID and one trace ID on every
+ * orders-N → inventory over gRPC (Stock/Reserve), orders-N → pricing /price → legacy → pricing
+ * /cost, one request ID and one trace ID on every
  * hop, each hop's parent span its caller's span, and exactly one broken hop: pricing behind
  * legacy. Returns the hops to find in the logs.
  */
@@ -98,6 +104,7 @@ function checkTree(sample, answer) {
         'orders /orders',
         'inventory /stock',
         'pricing /cost',
+        `inventory ${RESERVE_PATH}`,
         'pricing /price',
         'legacy /quote',
         'pricing /cost',
@@ -185,6 +192,7 @@ function expectedLines(requests) {
     for (const [service, path] of [
       ['nginx', '/orders'],
       ['haproxy', '/stock'],
+      ['haproxy', RESERVE_PATH],
     ]) {
       expected.push({
         what: `${title}: ${service} ${path} with request ID ${root.requestId}`,
@@ -279,7 +287,7 @@ async function main() {
       const orders = found[1].hop.instance;
       const broken = found.at(-1).hop;
       console.log(
-        `  ✓ 200, request ID ${tree.requestId}, trace ID ${tree.traceId} on all 6 hops (via ${orders}); broken behind legacy: ${broken.requestId} / ${broken.traceId}`,
+        `  ✓ 200, request ID ${tree.requestId}, trace ID ${tree.traceId} on all 7 hops (via ${orders}); broken behind legacy: ${broken.requestId} / ${broken.traceId}`,
       );
     }
     requests.push({ title: `${index}. ${sample.title}`, found });

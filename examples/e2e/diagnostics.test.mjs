@@ -1,5 +1,6 @@
 // `hoptrace trace` against the example topology: one diagnostic request through gateway → nginx →
-// orders → HAProxy → inventory, orders → pricing → legacy, and the trail every hop sent back.
+// orders → HAProxy → inventory, orders → pricing → legacy, and the trail every hop sent back
+// (every HTTP hop: the gRPC one, orders → inventory Stock/Reserve, writes no trail yet).
 // Real processes on loopback behind real nginx and HAProxy (required under CI=true).
 
 import { spawn } from 'node:child_process';
@@ -143,6 +144,16 @@ describe('hoptrace trace through the example topology', () => {
     const toInventory = toOrders.hop.calls.find(({ hop }) => hop?.service === 'inventory');
     expect(addressOf(toInventory.url)).toBe(addressOf(topology.haproxyUrl));
     expect(toInventory.hop.address).toBe(addressOf(topology.urls.inventory));
+  });
+
+  // @hoptrace/grpc strips x-hoptrace-diag but neither sends it on nor writes a trail (no trail in
+  // the trailing metadata yet): orders' Stock/Reserve call is missing from the trail, not marked
+  // as a break. observations.test.mjs shows the gRPC hop in `hoptrace topology` instead. When
+  // the gRPC trail lands, this test is the one to turn around.
+  it('does not show the gRPC call yet: orders lists its two HTTP calls only', () => {
+    const [toOrders] = first.hop.calls;
+    const paths = toOrders.hop.calls.map((call) => new URL(call.url).pathname).sort();
+    expect(paths).toEqual(['/price', '/stock']);
   });
 
   it('nests durations: a hop outlasts its calls, a call outlasts the hop it reached', () => {

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { runConcurrently } from '@hoptrace-example/kit/hop-tree.mjs';
+import { RESERVE_PATH } from '@hoptrace-example/kit/stock-grpc.mjs';
 import { startTopology } from '@hoptrace-example/kit/topology.mjs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { get, incomingRequest } from './requests.mjs';
@@ -76,17 +77,19 @@ it('gives every request/response pair its own ID, with the chain ID as correlati
   const correlated = () =>
     topology.logs.filter((line) => line.msg === 'request' && line.correlationId === 'chain-77');
   const deadline = Date.now() + 5_000;
-  while (correlated().length < 4 && Date.now() < deadline) {
+  while (correlated().length < 5 && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const lines = correlated();
+  // inventory twice: /stock over HTTP/1.1 and Stock/Reserve over gRPC, each its own ID.
   expect(lines.map((line) => line.service.replace(/-\d$/, '')).sort()).toEqual([
+    'inventory',
     'inventory',
     'orders',
     'pricing',
     'pricing',
   ]);
-  expect(new Set(lines.map((line) => line.requestId)).size).toBe(4);
+  expect(new Set(lines.map((line) => line.requestId)).size).toBe(5);
 });
 
 it('rebuilds the service map from the observation records alone', async () => {
@@ -141,4 +144,28 @@ it('rebuilds the service map from the observation records alone', async () => {
     .reduce((total, edge) => total + edge.calls, 0);
   expect(gatewayCalls).toBeGreaterThanOrEqual(60);
   for (const edge of map.edges) expect(edge.errors, `${edge.from}`).toBe(0);
+
+  // The gRPC hop is in that map: each orders instance calls inventory twice per request (/stock
+  // and Stock/Reserve), so its edge to inventory counts twice its calls to pricing.
+  for (const orders of ordersInstances) {
+    const calls = (to) =>
+      map.edges.find((edge) => edge.from === orders && edge.to === to)?.calls ?? 0;
+    expect(calls('pricing'), orders).toBeGreaterThan(0);
+    expect(calls('inventory'), orders).toBe(2 * calls('pricing'));
+  }
+  // And in the records it was joined from: every gRPC call orders recorded has inventory's record
+  // of it under the same per-call ID, both with the gRPC status and the method's path.
+  const grpcRecords = (side) =>
+    topology.logs.filter((line) => line.hoptrace === side && line.route === RESERVE_PATH);
+  const clients = grpcRecords('client');
+  const servers = new Map(grpcRecords('server').map((record) => [record.requestId, record]));
+  expect(clients.length).toBeGreaterThanOrEqual(60);
+  for (const client of clients) {
+    expect(client).toMatchObject({ grpcStatus: 0, status: 200 });
+    expect(servers.get(client.requestId), client.requestId).toMatchObject({
+      service: 'inventory',
+      grpcStatus: 0,
+      httpVersion: '2.0',
+    });
+  }
 });

@@ -1,9 +1,12 @@
 // The example topology, end to end, in child mode: gateway → nginx → orders ×2 → (HAProxy →
-// inventory → pricing /cost) ‖ (pricing /price → legacy → pricing /cost). Real processes on
+// inventory → pricing /cost) ‖ (HAProxy over HTTP/2 → inventory gRPC Reserve) ‖ (pricing /price →
+// legacy → pricing /cost). Real processes on
 // loopback behind real nginx and HAProxy; under CI=true their absence fails the run. Elsewhere
 // the runner calls the missing hop directly, and the tests about a load balancer skip, saying why.
 
+import { credentials, Metadata } from '@grpc/grpc-js';
 import { brokenHops, hops, runConcurrently, walk } from '@hoptrace-example/kit/hop-tree.mjs';
+import { RESERVE_PATH, StockClient } from '@hoptrace-example/kit/stock-grpc.mjs';
 import { startTopology } from '@hoptrace-example/kit/topology.mjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get, incomingRequest } from './requests.mjs';
@@ -72,6 +75,7 @@ describe('500 requests, 50 at a time, through nginx and HAProxy', () => {
         'orders',
         'inventory',
         'pricing',
+        'inventory',
         'pricing',
         'legacy',
         'pricing',
@@ -115,11 +119,110 @@ describe('500 requests, 50 at a time, through nginx and HAProxy', () => {
     for (const { answer } of results.slice(0, 100)) {
       const lines = requestLogs(answer.requestId);
       const services = lines.map((line) => line.service.replace(/-\d$/, '')).sort();
-      expect(services).toEqual(['gateway', 'inventory', 'orders', 'pricing', 'pricing']);
+      expect(services).toEqual([
+        'gateway',
+        'inventory',
+        'inventory',
+        'orders',
+        'pricing',
+        'pricing',
+      ]);
       for (const line of lines) expect(line.traceId).toBe(answer.body.traceId);
       const [broken] = brokenHops(answer.body);
       expect(requestLogs(broken?.hop.requestId).map((line) => line.service)).toEqual(['pricing']);
     }
+  });
+});
+
+/** Why a test about HAProxy does not run, when it does not. */
+const NO_HAPROXY = `HAProxy is not running (not found, and CI is not 'true'): orders call inventory directly`;
+
+describe('the gRPC hop: orders → HAProxy (HTTP/2) → inventory Stock/Reserve', () => {
+  /** One Stock/Reserve call with `metadata`: the answer and the response's initial metadata. */
+  function reserve(target, entries) {
+    const client = new StockClient(target, credentials.createInsecure());
+    const metadata = new Metadata();
+    for (const [key, value] of Object.entries(entries)) metadata.set(key, value);
+    return new Promise((resolve, reject) => {
+      let head;
+      const call = client.reserve(
+        { item: 'sku-1', quantity: 1 },
+        metadata,
+        { deadline: Date.now() + 10_000 },
+        (error, answer) => {
+          client.close();
+          if (error) reject(error);
+          else resolve({ answer, head });
+        },
+      );
+      call.on('metadata', (received) => {
+        head = received;
+      });
+    });
+  }
+
+  it('keeps the request ID and the trace ID, the call a child span of orders', async () => {
+    const results = await runConcurrently(100, 20, async (index) => {
+      const sent = incomingRequest(index);
+      return { sent, answer: await get(`${topology.gatewayUrl}/checkout`, sent.headers) };
+    });
+    for (const { sent, answer } of results) {
+      expect(answer.status, sent.kind).toBe(200);
+      const orders = answer.body.calls[0];
+      const grpc = orders.calls.find((hop) => hop.route === 'gRPC Reserve');
+      expect(grpc, sent.kind).toMatchObject({
+        service: 'inventory',
+        requestId: answer.requestId,
+        traceId: answer.body.traceId,
+        parentSpanId: orders.spanId,
+      });
+      expect(grpc.spanId).not.toBe(orders.spanId);
+      // Its sibling over HTTP/1.1 is another span of the same parent.
+      const stock = orders.calls.find((hop) => hop.service === 'inventory' && hop !== grpc);
+      expect(stock.spanId).not.toBe(grpc.spanId);
+      // inventory logged the call with the same IDs, inside the gRPC handler.
+      const line = await logLineOf(grpc);
+      expect(line).toMatchObject({ path: RESERVE_PATH, requestId: answer.requestId });
+      expect(line.traceId).toBe(answer.body.traceId);
+    }
+  });
+
+  it('goes through HAProxy, which logs the call under the same request ID', async ({ skip }) => {
+    skip(!topology.loadBalancers.haproxy, NO_HAPROXY);
+    const answer = await get(`${topology.gatewayUrl}/checkout`, { 'x-request-id': 'grpc-hop-1' });
+    expect(answer.status).toBe(200);
+    const deadline = Date.now() + 5_000;
+    const logged = () =>
+      topology.loadBalancerLogs.filter(
+        (line) => line.service === 'haproxy' && line.requestId === 'grpc-hop-1',
+      );
+    while (logged().length < 2 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const paths = logged()
+      .map((line) => `${line.method} ${line.path} ${line.status} ${line.server}`)
+      .sort();
+    expect(paths).toEqual(['GET /stock 200 inventory', `POST ${RESERVE_PATH} 200 inventory_grpc`]);
+  });
+
+  it('keeps a valid x-request-id sent through HAProxy, answers it, and replaces a hostile one', async ({
+    skip,
+  }) => {
+    skip(!topology.loadBalancers.haproxy, NO_HAPROXY);
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const kept = await reserve(topology.grpcTargets.haproxy, {
+      'x-request-id': 'grpc-client-7',
+      traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+    });
+    expect(kept.answer).toMatchObject({ requestId: 'grpc-client-7', traceId });
+    expect(kept.answer.spanId).toBe('00f067aa0ba902b7');
+    expect(kept.head.get('x-request-id')).toEqual(['grpc-client-7']);
+    const hostile = await reserve(topology.grpcTargets.haproxy, {
+      'x-request-id': '<script>alert(1)</script>',
+    });
+    // HAProxy put a new UUID in its place, which inventory kept.
+    expect(hostile.answer.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(hostile.head.get('x-request-id')).toEqual([hostile.answer.requestId]);
   });
 });
 

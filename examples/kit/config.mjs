@@ -25,12 +25,7 @@ export function readConfig(service, urlNames = [], environment = process.env) {
     process.exit(1);
   };
 
-  const port = Number(environment.PORT || 0);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    fail(
-      `PORT must be a port number (0 lets the OS pick), got ${JSON.stringify(environment.PORT)}`,
-    );
-  }
+  const port = readPort(service, 'PORT', environment);
   const mode = environment.HOPTRACE_MODE || 'child';
   if (!MODES.has(mode)) {
     fail(`HOPTRACE_MODE must be "child" or "forward", got ${JSON.stringify(mode)}`);
@@ -91,4 +86,34 @@ export function hoptraceOptions(config, logger) {
         ? undefined
         : { token: config.diagnosticsToken, service: config.instance },
   };
+}
+
+/**
+ * A port number from `environment[name]` (`PORT`, `GRPC_PORT`); unset means 0, the OS picks. An
+ * invalid value ends the process with a message naming the variable.
+ */
+export function readPort(service, name, environment = process.env) {
+  const port = Number(environment[name] || 0);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(
+      `${service}: ${name} must be a port number (0 lets the OS pick), got ${JSON.stringify(environment[name])}`,
+    );
+    process.exit(1);
+  }
+  return port;
+}
+
+/**
+ * A gRPC target from `environment[name]` (e.g. `INVENTORY_GRPC_TARGET=haproxy:8081`): `host:port`,
+ * as grpc-js takes it. Missing or malformed, it ends the process with a message naming the variable.
+ */
+export function readGrpcTarget(service, name, environment = process.env) {
+  const value = environment[name];
+  if (!value || !/^[A-Za-z0-9.-]+:\d{1,5}$/.test(value)) {
+    console.error(
+      `${service}: ${name} must be the host:port of a gRPC server, e.g. 127.0.0.1:50051, got ${JSON.stringify(value)}`,
+    );
+    process.exit(1);
+  }
+  return value;
 }

@@ -48,7 +48,8 @@ export async function callDownstream(logger, target, send) {
   } catch (thrown) {
     error = describeError(thrown);
     // No answer at all: classified as Envoy would (UF refused, UT timeout, UC reset, DC aborted).
-    responseFlag = failureFlag(thrown);
+    // A gRPC client names its flag itself (@hoptrace/grpc's failureOf).
+    responseFlag = thrown?.responseFlag ?? failureFlag(thrown);
     noteResponseFlag(responseFlag);
   }
   if (error !== undefined) logger.error({ target, error, responseFlag }, 'downstream failed');

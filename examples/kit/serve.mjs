@@ -2,10 +2,11 @@
 
 /**
  * Logs the line the local runner waits for: `{"msg":"listening","port":<number>,...}`. With
- * `PORT=0` the OS picks the port, and this line is how the runner learns it.
+ * `PORT=0` the OS picks the port, and this line is how the runner learns it; `ports` adds the
+ * service's other ones (inventory's `grpcPort`).
  */
-export function announceListening(logger, config, port) {
-  logger.info({ host: config.host, port, mode: config.mode }, 'listening');
+export function announceListening(logger, config, port, ports = {}) {
+  logger.info({ host: config.host, port, ...ports, mode: config.mode }, 'listening');
 }
 
 /**

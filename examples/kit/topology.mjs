@@ -3,6 +3,7 @@
 // the same way, so what the demo prints is what the tests check.
 //
 //   client → gateway → nginx → orders-1 | orders-2 ─┬→ HAProxy → inventory → pricing /cost
+//                                                    ├→ HAProxy (h2) → inventory gRPC Reserve
 //                                                    └→ pricing /price → legacy → pricing /cost
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -68,6 +69,8 @@ let hooksInstalled = false;
  * @property {string | null} nginxUrl base URL of nginx (null when it is not running)
  * @property {string | null} haproxyUrl base URL of HAProxy (null when it is not running)
  * @property {Record<string, string>} urls base URL of every process, by name
+ * @property {{ inventory: string, haproxy?: string }} grpcTargets `host:port` of inventory's gRPC
+ *   server and of HAProxy's HTTP/2 listener in front of it (absent when HAProxy is not running)
  * @property {'child' | 'forward'} mode
  * @property {{ nginx: boolean, haproxy: boolean }} loadBalancers which ones really run
  * @property {object[]} logs every JSON line the five services wrote, parsed, in arrival order;
@@ -146,6 +149,8 @@ class TopologyRun {
     /** @type {Map<string, import('node:child_process').ChildProcess>} */
     this.processes = new Map();
     this.urls = {};
+    /** `host:port` of the gRPC servers: inventory's, and HAProxy's h2 listener in front of it. */
+    this.grpcTargets = {};
     this.directories = [];
     this.loadBalancers = { nginx: false, haproxy: false };
     this.stopping = undefined;
@@ -173,13 +178,19 @@ class TopologyRun {
     await this.startService('inventory', 'inventory', { PRICING_URL: this.urls.pricing });
 
     let inventoryUrl = this.urls.inventory;
+    let inventoryGrpc = this.grpcTargets.inventory;
     if (binaries.haproxy === null) {
-      this.log('HAProxy not found: orders call inventory directly');
+      this.log('HAProxy not found: orders call inventory directly (HTTP and gRPC)');
     } else {
       inventoryUrl = await this.startHaproxy(binaries.haproxy);
+      inventoryGrpc = this.grpcTargets.haproxy;
     }
 
-    const ordersEnvironment = { INVENTORY_URL: inventoryUrl, PRICING_URL: this.urls.pricing };
+    const ordersEnvironment = {
+      INVENTORY_URL: inventoryUrl,
+      INVENTORY_GRPC_TARGET: inventoryGrpc,
+      PRICING_URL: this.urls.pricing,
+    };
     await Promise.all(
       ['orders-1', 'orders-2'].map((name) =>
         this.startService(name, 'orders', { ...ordersEnvironment, SERVICE_NAME: name }),
@@ -213,35 +224,43 @@ class TopologyRun {
       child.onJsonLine = (line) => {
         if (line.msg === 'listening' && Number.isInteger(line.port)) {
           settle();
+          // inventory names its gRPC port on the same line.
+          if (Number.isInteger(line.grpcPort)) this.grpcTargets[name] = `${HOST}:${line.grpcPort}`;
           resolve(line.port);
         }
       };
     });
     child.onJsonLine = undefined;
     this.urls[name] = `http://${HOST}:${port}`;
-    this.log(`${name} listening on ${this.urls[name]}`);
+    const grpc = this.grpcTargets[name] === undefined ? '' : `, gRPC on ${this.grpcTargets[name]}`;
+    this.log(`${name} listening on ${this.urls[name]}${grpc}`);
   }
 
   /** HAProxy in front of inventory; resolves to its URL once /health answers through it. */
   async startHaproxy(binary) {
     const url = await retryOnBindFailure(async () => {
       const port = await reservePort();
+      const grpcPort = await reservePort();
       // haproxy.cfg reads these from its environment ("${NAME}" in the file).
       const child = this.spawn('haproxy', binary, ['-f', HAPROXY_CONFIG, '-db'], {
         environment: {
           HAPROXY_BIND: HOST,
           HAPROXY_PORT: String(port),
+          HAPROXY_GRPC_PORT: String(grpcPort),
           INVENTORY_ADDR: addressOf(this.urls.inventory),
+          INVENTORY_GRPC_ADDR: this.grpcTargets.inventory,
         },
         logs: this.loadBalancerLogs,
       });
+      // Both ports are bound before HAProxy serves either: /health answering means both are up.
+      this.grpcTargets.haproxy = `${HOST}:${grpcPort}`;
       return this.waitForHealth('haproxy', child, `http://${HOST}:${port}`, (headers) =>
         String(headers.via ?? '').includes('haproxy'),
       );
     });
     this.loadBalancers.haproxy = true;
     this.urls.haproxy = url;
-    this.log(`haproxy listening on ${url} → inventory`);
+    this.log(`haproxy listening on ${url} → inventory, gRPC on ${this.grpcTargets.haproxy}`);
     return url;
   }
 
@@ -465,6 +484,7 @@ class TopologyRun {
       nginxUrl: this.urls.nginx ?? null,
       haproxyUrl: this.urls.haproxy ?? null,
       urls: { ...this.urls },
+      grpcTargets: { ...this.grpcTargets },
       mode: this.mode,
       diagnosticsToken: this.serviceEnvironment.HOPTRACE_DIAG_TOKEN,
       loadBalancers: { ...this.loadBalancers },
