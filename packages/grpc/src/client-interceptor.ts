@@ -16,11 +16,13 @@ import {
 import {
   type CallerHeaders,
   type ContextSlot,
+  checkChoice,
   checkOptions,
   contextStorage,
   createHoptrace,
   currentRequestOptions,
   describeValue,
+  givenOptions,
   type Hoptrace,
   type ResolvedOptions,
 } from '@hoptrace/core/adapter';
@@ -75,30 +77,6 @@ export interface GrpcClientObservation extends ClientObservation {
 }
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
-
-/** The core options `options` names (set to something), to lay over a server's. */
-function namedOptions(options: HoptraceOptions): HoptraceOptions | undefined {
-  const named: Record<string, unknown> = {};
-  let any = false;
-  for (const [key, value] of Object.entries(options)) {
-    if (value === undefined) continue;
-    named[key] = value;
-    any = true;
-  }
-  return any ? (named as HoptraceOptions) : undefined;
-}
-
-function choice<Choice extends string>(
-  option: string,
-  value: unknown,
-  choices: readonly Choice[],
-): Choice | undefined {
-  if (value === undefined || choices.includes(value as Choice)) return value as Choice | undefined;
-  throw new HoptraceOptionsError(
-    option,
-    `must be ${choices.map((one) => `"${one}"`).join(' or ')}; got ${describeValue(value)}`,
-  );
-}
 
 /** `127.0.0.1:50051`, `[::1]:50051` (what grpc-js's `getPeer()` gives) as an endpoint. */
 function peerEndpoint(peer: string): Endpoint | null {
@@ -166,12 +144,13 @@ export function hoptraceClientInterceptor(options: GrpcClientOptions = {}): Inte
       "is needed with propagateTo: pass the channel's target (the client constructor's first argument)",
     );
   }
-  const newTrace = choice('outsideContext', outsideContext, ['skip', 'new-trace']) === 'new-trace';
+  const newTrace =
+    checkChoice('outsideContext', outsideContext, ['skip', 'new-trace']) === 'new-trace';
   const behaviour = Object.freeze({
-    callerHeaders: choice('callerHeaders', callerHeaders, ['keep', 'replace']) ?? 'keep',
+    callerHeaders: checkChoice('callerHeaders', callerHeaders, ['keep', 'replace']) ?? 'keep',
   });
   const own = createHoptrace(core);
-  const named = namedOptions(core);
+  const named = givenOptions(core);
   const channel: GrpcTarget | undefined =
     target === undefined ? undefined : parseGrpcTarget(target);
   const allowed = allows === undefined || (channel !== undefined && allows(channel));

@@ -65,6 +65,7 @@ export {
 } from '../engine/inject.js';
 export { checkOptions, type ResolvedOptions, resolveOptions } from '../engine/options.js';
 export { describeValue } from '../errors.js';
+export { checkChoice, givenOptions } from './adapter-options.js';
 export { dataProperty, defineDataProperty } from './data-property.js';
 export { lazyField } from './lazy-field.js';
 export { openedBefore } from './register-once.js';
