@@ -8,10 +8,20 @@ for (const name of [
   'runWithContext',
   'getContext',
   'hoptraceHandler',
-  'createHoptrace',
 ]) {
   assert.equal(typeof core[name], 'function', `require('@hoptrace/core').${name}`);
 }
+const adapter = require('@hoptrace/core/adapter');
+assert.equal(
+  typeof adapter.createHoptrace,
+  'function',
+  "require('@hoptrace/core/adapter').createHoptrace",
+);
+assert.equal(
+  adapter.requestContext,
+  core.requestContext,
+  'one engine across CommonJS entry points',
+);
 const context = core.extract({
   'x-request-id': 'smoke-cjs',
   b3: '80f198ee56343ba8-e457b5a2e4d86bd1-1',
