@@ -1,17 +1,17 @@
 import {
   type CallerHeaders,
   type HoptraceOptions,
-  HoptraceOptionsError,
   type InjectBehaviour,
   type TraceContext,
   tryGetContext,
   type WritableHeaderCarrier,
 } from '@hoptrace/core';
 import {
+  checkChoice,
   checkOptions,
   createHoptrace,
   currentRequestOptions,
-  describeValue,
+  givenOptions,
   type Hoptrace,
   type ResolvedOptions,
 } from '@hoptrace/core/adapter';
@@ -124,30 +124,6 @@ function callEngine(hoptrace: Hoptrace, behaviour: InjectBehaviour): OutboundCal
   });
 }
 
-/** The core options `options` names (set to something), to lay over a server's. */
-function namedOptions(options: HoptraceOptions): HoptraceOptions | undefined {
-  const named: Record<string, unknown> = {};
-  let any = false;
-  for (const [key, value] of Object.entries(options)) {
-    if (value === undefined) continue;
-    named[key] = value;
-    any = true;
-  }
-  return any ? (named as HoptraceOptions) : undefined;
-}
-
-function validateChoice<Choice extends string>(
-  option: string,
-  value: unknown,
-  choices: readonly Choice[],
-): Choice | undefined {
-  if (value === undefined || choices.includes(value as Choice)) return value as Choice | undefined;
-  throw new HoptraceOptionsError(
-    option,
-    `must be ${choices.map((choice) => `"${choice}"`).join(' or ')}; got ${describeValue(value)}`,
-  );
-}
-
 /**
  * Validates `options` (a bad one throws `HoptraceOptionsError` naming it: options that are not
  * `undefined` or a plain object, an unknown key at any depth, a bad value) and returns the
@@ -165,12 +141,12 @@ export function createOutbound(options: OutboundOptions = {}): Outbound {
   const { propagateTo, outsideContext, callerHeaders, ...core } = options;
   const hoptrace = createHoptrace(core);
   const allows: HostPolicy | undefined = hostPolicy(propagateTo);
-  const newTrace = validateChoice('outsideContext', outsideContext, ['skip', 'new-trace']);
+  const newTrace = checkChoice('outsideContext', outsideContext, ['skip', 'new-trace']);
   const behaviour: InjectBehaviour = Object.freeze({
-    callerHeaders: validateChoice('callerHeaders', callerHeaders, ['keep', 'replace']) ?? 'keep',
+    callerHeaders: checkChoice('callerHeaders', callerHeaders, ['keep', 'replace']) ?? 'keep',
   });
   const own = callEngine(hoptrace, behaviour);
-  const named = namedOptions(core);
+  const named = givenOptions(core);
   // One per server configuration seen: a process has a handful, each lives as long as its app.
   const engines = new WeakMap<ResolvedOptions, OutboundCallEngine>();
   const engineFor = (server: ResolvedOptions): OutboundCallEngine => {
