@@ -6,13 +6,7 @@
  * @packageDocumentation
  */
 
-export {
-  getContext,
-  getRequestId,
-  type HoptraceOptions,
-  HoptraceOptionsError,
-  type TraceContext,
-  tryGetContext,
-} from '@hoptrace/core';
+export type { HoptraceOptions, TraceContext } from '@hoptrace/core';
+export { getContext, getRequestId, HoptraceOptionsError, tryGetContext } from '@hoptrace/core';
 export type { HoptraceRequestFields } from './express-request.js';
 export { hoptrace } from './hoptrace.js';

@@ -10,14 +10,8 @@
 import './fastify-request.js';
 import { hoptrace } from './plugin.js';
 
-export {
-  getContext,
-  getRequestId,
-  type HoptraceOptions,
-  HoptraceOptionsError,
-  type TraceContext,
-  tryGetContext,
-} from '@hoptrace/core';
+export type { HoptraceOptions, TraceContext } from '@hoptrace/core';
+export { getContext, getRequestId, HoptraceOptionsError, tryGetContext } from '@hoptrace/core';
 export { type FastifyHoptraceOptions, hoptrace } from './plugin.js';
 export { type HoptraceServerOptions, hoptraceServerOptions } from './server-options.js';
 

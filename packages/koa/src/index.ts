@@ -6,13 +6,7 @@
  * @packageDocumentation
  */
 
-export {
-  getContext,
-  getRequestId,
-  type HoptraceOptions,
-  HoptraceOptionsError,
-  type TraceContext,
-  tryGetContext,
-} from '@hoptrace/core';
+export type { HoptraceOptions, TraceContext } from '@hoptrace/core';
+export { getContext, getRequestId, HoptraceOptionsError, tryGetContext } from '@hoptrace/core';
 export { hoptrace } from './hoptrace-middleware.js';
 export type { HoptraceState } from './hoptrace-state.js';
