@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { expect, it } from 'vitest';
 
 /**
  * One row of a spec test-vector table (`test/vectors/<name>.json`). `expected` is the parse
@@ -16,4 +17,45 @@ export interface Vector<Input, Expected> {
 export function loadVectors<Input, Expected>(name: string): Vector<Input, Expected>[] {
   const url = new URL(`./vectors/${name}.json`, import.meta.url);
   return JSON.parse(readFileSync(url, 'utf8')) as Vector<Input, Expected>[];
+}
+
+/**
+ * What a table's coverage test asks of it: at least `rows` rows, of which at least `valid` parse
+ * and at least `rejected` must be refused (each 0 when not given).
+ */
+export interface VectorCoverage {
+  /** The coverage test's name. */
+  readonly test: string;
+  readonly rows?: number;
+  readonly valid?: number;
+  readonly rejected?: number;
+}
+
+/**
+ * In the current `describe`: the test `coverage.test`, which checks the table is as large as
+ * {@link VectorCoverage} asks, then one test per row, named by the row, that `parse(input)`
+ * equals the row's `expected` (`undefined` for a row that must be rejected).
+ *
+ * @example
+ * ```ts
+ * describe('parseTraceparent vectors', () => {
+ *   itParsesEveryVector(vectors, parseTraceparent, { test: 'covers valid and invalid values', rows: 35 });
+ * });
+ * ```
+ */
+export function itParsesEveryVector<Input, Expected>(
+  vectors: readonly Vector<Input, Expected>[],
+  parse: (input: Input) => unknown,
+  coverage: VectorCoverage,
+): void {
+  it(coverage.test, () => {
+    expect(vectors.length).toBeGreaterThanOrEqual(coverage.rows ?? 0);
+    const valid = vectors.filter((vector) => vector.expected !== null).length;
+    expect(valid).toBeGreaterThanOrEqual(coverage.valid ?? 0);
+    expect(vectors.length - valid).toBeGreaterThanOrEqual(coverage.rejected ?? 0);
+  });
+
+  it.each(vectors)('$name', ({ input, expected }) => {
+    expect(parse(input)).toStrictEqual(expected ?? undefined);
+  });
 }

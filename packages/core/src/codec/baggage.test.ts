@@ -1,12 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadVectors } from '../../test/load-vectors.js';
+import { codeUnit } from '../../test/arbitraries.js';
+import { itParsesEveryVector, loadVectors } from '../../test/load-vectors.js';
 import { BAGGAGE_MAX_LENGTH, BAGGAGE_MAX_MEMBERS, parseBaggage } from './baggage.js';
-
-/** Mostly ASCII (so some strings are valid), sometimes any UTF-16 code unit. */
-const codeUnit = fc
-  .oneof({ weight: 4, arbitrary: fc.nat(0x7f) }, { weight: 1, arbitrary: fc.nat(0xffff) })
-  .map((code) => String.fromCharCode(code));
 
 /** `count` members `k0=v,k1=v,…`. */
 function members(count: number, value = 'v'): string[] {
@@ -16,12 +12,9 @@ function members(count: number, value = 'v'): string[] {
 describe('parseBaggage', () => {
   const vectors = loadVectors<string, string>('baggage');
 
-  it('has a vector table large enough to cover every rule', () => {
-    expect(vectors.length).toBeGreaterThanOrEqual(20);
-  });
-
-  it.each(vectors)('$name', ({ input, expected }) => {
-    expect(parseBaggage(input)).toBe(expected ?? undefined);
+  itParsesEveryVector(vectors, parseBaggage, {
+    test: 'has a vector table large enough to cover every rule',
+    rows: 20,
   });
 });
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadVectors } from '../../test/load-vectors.js';
+import { codeUnit } from '../../test/arbitraries.js';
+import { itParsesEveryVector, loadVectors } from '../../test/load-vectors.js';
 import {
   generateRequestId,
   parseRequestId,
@@ -8,20 +9,12 @@ import {
   type RequestIdGenerator,
 } from './request-id.js';
 
-/** Mostly ASCII (so some strings are valid), sometimes any UTF-16 code unit. */
-const codeUnit = fc
-  .oneof({ weight: 4, arbitrary: fc.nat(0x7f) }, { weight: 1, arbitrary: fc.nat(0xffff) })
-  .map((code) => String.fromCharCode(code));
-
 describe('parseRequestId', () => {
   const vectors = loadVectors<string, string>('request-id');
 
-  it('has a vector table large enough to cover every rule', () => {
-    expect(vectors.length).toBeGreaterThanOrEqual(30);
-  });
-
-  it.each(vectors)('$name', ({ input, expected }) => {
-    expect(parseRequestId(input)).toBe(expected ?? undefined);
+  itParsesEveryVector(vectors, parseRequestId, {
+    test: 'has a vector table large enough to cover every rule',
+    rows: 30,
   });
 
   it('accepts exactly REQUEST_ID_MAX_LENGTH characters and no more', () => {

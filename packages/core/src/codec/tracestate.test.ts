@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadVectors } from '../../test/load-vectors.js';
+import { itParsesEveryVector, loadVectors } from '../../test/load-vectors.js';
 import {
   formatTracestate,
   parseTracestate,
@@ -12,14 +12,11 @@ import {
 const vectors = loadVectors<string, [string, string][]>('tracestate');
 
 describe('parseTracestate vectors', () => {
-  it('covers valid and invalid values', () => {
-    expect(vectors.length).toBeGreaterThanOrEqual(30);
-    expect(vectors.some((vector) => vector.expected === null)).toBe(true);
-    expect(vectors.some((vector) => vector.expected !== null)).toBe(true);
-  });
-
-  it.each(vectors)('$name', ({ input, expected }) => {
-    expect(parseTracestate(input)).toStrictEqual(expected ?? undefined);
+  itParsesEveryVector(vectors, parseTracestate, {
+    test: 'covers valid and invalid values',
+    rows: 30,
+    valid: 1,
+    rejected: 1,
   });
 });
 

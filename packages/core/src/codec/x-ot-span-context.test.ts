@@ -1,22 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadVectors } from '../../test/load-vectors.js';
+import { codeUnit } from '../../test/arbitraries.js';
+import { itParsesEveryVector, loadVectors } from '../../test/load-vectors.js';
 import { OT_SPAN_CONTEXT_MAX_LENGTH, parseOtSpanContext } from './x-ot-span-context.js';
-
-/** Mostly ASCII (so some strings are valid), sometimes any UTF-16 code unit. */
-const codeUnit = fc
-  .oneof({ weight: 4, arbitrary: fc.nat(0x7f) }, { weight: 1, arbitrary: fc.nat(0xffff) })
-  .map((code) => String.fromCharCode(code));
 
 describe('parseOtSpanContext', () => {
   const vectors = loadVectors<string, string>('x-ot-span-context');
 
-  it('has a vector table large enough to cover every rule', () => {
-    expect(vectors.length).toBeGreaterThanOrEqual(12);
-  });
-
-  it.each(vectors)('$name', ({ input, expected }) => {
-    expect(parseOtSpanContext(input)).toBe(expected ?? undefined);
+  itParsesEveryVector(vectors, parseOtSpanContext, {
+    test: 'has a vector table large enough to cover every rule',
+    rows: 12,
   });
 
   it('accepts exactly OT_SPAN_CONTEXT_MAX_LENGTH characters of text form and no more', () => {
