@@ -1,6 +1,7 @@
 export {
   ADAPTER_BAD_OPTION_CASES,
   describeAdapterBadOptions,
+  describeTokenStaysInHoptrace,
   expectTokenStripped,
 } from './adapter-cases.js';
 export {
