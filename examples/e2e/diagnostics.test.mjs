@@ -1,12 +1,14 @@
 // `hoptrace trace` against the example topology: one diagnostic request through gateway → nginx →
 // orders → HAProxy → inventory, orders → pricing → legacy, and the trail every hop sent back
-// (every HTTP hop: the gRPC one, orders → inventory Stock/Reserve, writes no trail yet).
+// (every hop, the gRPC one too: orders → HAProxy's HTTP/2 listener → inventory Stock/Reserve,
+// whose trail travels in the call's trailing metadata).
 // Real processes on loopback behind real nginx and HAProxy (required under CI=true).
 
 import { spawn } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { RESERVE_PATH } from '@hoptrace-example/kit/stock-grpc.mjs';
 import { startTopology } from '@hoptrace-example/kit/topology.mjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -146,14 +148,26 @@ describe('hoptrace trace through the example topology', () => {
     expect(toInventory.hop.address).toBe(addressOf(topology.urls.inventory));
   });
 
-  // @hoptrace/grpc strips x-hoptrace-diag but neither sends it on nor writes a trail (no trail in
-  // the trailing metadata yet): orders' Stock/Reserve call is missing from the trail, not marked
-  // as a break. observations.test.mjs shows the gRPC hop in `hoptrace topology` instead. When
-  // the gRPC trail lands, this test is the one to turn around.
-  it('does not show the gRPC call yet: orders lists its two HTTP calls only', () => {
+  // @hoptrace/grpc sends x-hoptrace-diag on in the call's metadata, and inventory's server
+  // interceptor answers with its trail in the trailing metadata: orders' Stock/Reserve call is in
+  // the trail beside its two HTTP calls, inventory's gRPC hop below it.
+  it('shows the gRPC call: orders → inventory Stock/Reserve, its hop below it', () => {
     const [toOrders] = first.hop.calls;
     const paths = toOrders.hop.calls.map((call) => new URL(call.url).pathname).sort();
-    expect(paths).toEqual(['/price', '/stock']);
+    expect(paths).toEqual([RESERVE_PATH, '/price', '/stock'].sort());
+    const toStock = toOrders.hop.calls.find((call) => call.url.startsWith('grpc://'));
+    expect(toStock).toMatchObject({ method: 'POST', status: 200, failure: null, mark: 'ok' });
+    const expected = topology.grpcTargets.haproxy ?? topology.grpcTargets.inventory;
+    expect(addressOf(toStock.url)).toBe(expected);
+    expect(toStock.hop).toMatchObject({
+      service: 'inventory',
+      method: 'POST',
+      route: RESERVE_PATH,
+      status: 200,
+      address: topology.grpcTargets.inventory,
+      requestIdArrived: true,
+      traceIdArrived: true,
+    });
   });
 
   it('nests durations: a hop outlasts its calls, a call outlasts the hop it reached', () => {

@@ -1,5 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expectTypeOf, it } from 'vitest';
+import type {
+  DiagnosticHop,
+  DiagnosticsRequest,
+  ResolvedDiagnostics,
+} from '../src/diagnostics/index.js';
 import type * as Root from '../src/index.js';
 import type {
   B3Context,
@@ -26,6 +31,7 @@ import {
 import {
   type ActiveSpan,
   type ActiveSpanSource,
+  acceptsDiagnostics,
   activeSpan,
   bindRequestContext,
   ContextSlot,
@@ -33,9 +39,13 @@ import {
   createHoptrace,
   currentActiveSpanSource,
   extractServerRequest,
+  headerTarget,
+  openDiagnosticHop,
   openServerRequest,
   requestContextSlot,
   runServerRequest,
+  type SentIdentity,
+  sentIdentity,
 } from '../src/server/index.js';
 
 /** Every type application code may name, from the root: a missing one fails to compile here. */
@@ -170,5 +180,19 @@ describe('public types', () => {
     slot.requestId = 'other';
     // @ts-expect-error a slot is not a TraceContext: runWithContext takes the context itself
     runWithContext(slot, () => undefined);
+  });
+
+  it('the diagnostic kit: a decision on any request, a hop for an accepted one', () => {
+    expectTypeOf(acceptsDiagnostics).parameters.toEqualTypeOf<
+      [ResolvedDiagnostics, unknown, () => DiagnosticsRequest]
+    >();
+    expectTypeOf(acceptsDiagnostics).returns.toEqualTypeOf<boolean>();
+    expectTypeOf(openDiagnosticHop).parameters.toEqualTypeOf<[ResolvedDiagnostics, TraceContext]>();
+    expectTypeOf(openDiagnosticHop).returns.toEqualTypeOf<DiagnosticHop>();
+    expectTypeOf(sentIdentity(headerTarget({}))).toEqualTypeOf<SentIdentity>();
+    expectTypeOf<SentIdentity>().toEqualTypeOf<{
+      readonly traceId: string | null;
+      readonly spanId: string | null;
+    }>();
   });
 });

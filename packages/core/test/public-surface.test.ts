@@ -41,6 +41,7 @@ const SURFACE: Record<string, readonly string[]> = {
     'B3_MULTI_HEADER_NAMES',
     'ContextSlot',
     'TRACE_IDENTITY_HEADERS',
+    'acceptsDiagnostics',
     'activeSpan',
     'bindRequestContext',
     'checkChoice',
@@ -59,6 +60,7 @@ const SURFACE: Record<string, readonly string[]> = {
     'injectHeadersResolved',
     'isHexId',
     'lazyField',
+    'openDiagnosticHop',
     'openDiagnostics',
     'openServerRequest',
     'openedBefore',
@@ -68,6 +70,7 @@ const SURFACE: Record<string, readonly string[]> = {
     'resolveObserver',
     'resolveOptions',
     'runServerRequest',
+    'sentIdentity',
   ],
   '@hoptrace/core/diagnostics': [
     'DIAGNOSTICS_HEADER',

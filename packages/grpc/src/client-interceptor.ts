@@ -24,9 +24,19 @@ import {
   describeValue,
   givenOptions,
   type Hoptrace,
+  headerTarget,
+  type ResolvedObserver,
   type ResolvedOptions,
+  sentIdentity,
 } from '@hoptrace/core/adapter';
-import type { ClientObservation, Endpoint } from '@hoptrace/core/diagnostics';
+import {
+  type ClientObservation,
+  type DiagnosticCall,
+  diagnosticHopOf,
+  type Endpoint,
+  TRAIL_HEADER,
+  trailAddress,
+} from '@hoptrace/core/diagnostics';
 import { failureOf, httpStatusOf } from './grpc-status.js';
 import { type GrpcTarget, parseGrpcTarget } from './grpc-target.js';
 import { metadataTarget, metadataText } from './metadata-target.js';
@@ -88,9 +98,12 @@ function peerEndpoint(peer: string): Endpoint | null {
   return Number.isInteger(port) && port > 0 ? { address, port } : null;
 }
 
-/** One call being recorded. */
+/** One call being recorded, for the `observe` option, the request's diagnostic trail, or both. */
 interface Recording {
-  readonly hoptrace: Hoptrace;
+  readonly observer: ResolvedObserver | undefined;
+  /** The call on the calling request's diagnostic hop, for a diagnostic request. */
+  readonly diagnostic: DiagnosticCall | undefined;
+  readonly requestIdHeader: string;
   readonly requestId: string;
   readonly correlationId: string | undefined;
   readonly start: number;
@@ -99,6 +112,56 @@ interface Recording {
   answered: boolean;
   /** The caller cancelled the call (`call.cancel()`): `DC`, whatever arrived before. */
   cancelled: boolean;
+}
+
+/**
+ * Starts recording a call whose metadata hoptrace wrote, when the `observe` option or the calling
+ * request's diagnostic hop wants it; `undefined` otherwise. The IDs are read back from the
+ * metadata as written (`per-call` minted a fresh ID there, a caller's own ID wins). A diagnostic
+ * call is named `POST grpc://host:port/<method path>` in the trail (no host without `target`).
+ */
+function startRecording(
+  hoptrace: Hoptrace,
+  context: TraceContext,
+  metadata: Metadata,
+  channel: GrpcTarget | undefined,
+  route: string,
+): Recording | undefined {
+  const { observe, requestIdHeader, correlationIdHeader } = hoptrace.options;
+  const hop = diagnosticHopOf(context);
+  if (observe === undefined && hop === undefined) return undefined;
+  const requestId = metadataText(metadata, requestIdHeader)[0] ?? context.requestId;
+  let diagnostic: DiagnosticCall | undefined;
+  if (hop !== undefined) {
+    const url =
+      channel === undefined ? undefined : new URL(`grpc://${authorityOf(channel)}${route}`);
+    diagnostic = hop.startCall('POST', url, {
+      requestId,
+      ...sentIdentity(headerTarget(metadataTarget(metadata))),
+    });
+  }
+  return {
+    observer: observe,
+    diagnostic,
+    requestIdHeader,
+    requestId,
+    correlationId:
+      correlationIdHeader === undefined
+        ? undefined
+        : metadataText(metadata, correlationIdHeader)[0],
+    start: Date.now(),
+    startedAt: performance.now(),
+    echoedRequestId: null,
+    answered: false,
+    cancelled: false,
+  };
+}
+
+/** `host:port`, an IPv6 host in brackets. */
+function authorityOf(target: GrpcTarget): string {
+  return target.host.includes(':')
+    ? `[${target.host}]:${target.port}`
+    : `${target.host}:${target.port}`;
 }
 
 /**
@@ -113,6 +176,12 @@ interface Recording {
  * With `observe`, each call is recorded once as a {@link GrpcClientObservation}: its gRPC status,
  * or the Envoy flag of a call no server answered (`UT` deadline, `UF` unavailable, `DC`
  * cancelled).
+ *
+ * Inside a diagnostic request (one a hoptrace server accepted with its `diagnostics` token), a
+ * call to a channel `propagateTo` allows also carries `x-hoptrace-diag`, and is listed in the
+ * request's trail as `POST grpc://host:port/<method path>` (the host and port of `target`), with
+ * the HTTP equivalent of its status and the trail the server returned in its trailing metadata,
+ * or the same failure flag.
  *
  * Options are validated here, once: a bad one throws `HoptraceOptionsError` naming it.
  *
@@ -195,23 +264,10 @@ export function hoptraceClientInterceptor(options: GrpcClientOptions = {}): Inte
       start(metadata: Metadata, _listener, next) {
         if (context !== undefined) {
           try {
+            // Writes x-hoptrace-diag too, for a diagnostic request: only where propagateTo lets
+            // the trace metadata go, since `context` is only set for such a channel.
             hoptrace.injectHeaders(context, metadataTarget(metadata), behaviour);
-            const { observe, requestIdHeader, correlationIdHeader } = hoptrace.options;
-            if (observe !== undefined) {
-              recording = {
-                hoptrace,
-                requestId: metadataText(metadata, requestIdHeader)[0] ?? context.requestId,
-                correlationId:
-                  correlationIdHeader === undefined
-                    ? undefined
-                    : metadataText(metadata, correlationIdHeader)[0],
-                start: Date.now(),
-                startedAt: performance.now(),
-                echoedRequestId: null,
-                answered: false,
-                cancelled: false,
-              };
-            }
+            recording = startRecording(hoptrace, context, metadata, channel, route);
           } catch {
             // Metadata that cannot be written: the call goes on as the caller built it.
           }
@@ -221,7 +277,7 @@ export function hoptraceClientInterceptor(options: GrpcClientOptions = {}): Inte
             if (recording !== undefined) {
               recording.answered = true;
               recording.echoedRequestId =
-                metadataText(received, recording.hoptrace.options.requestIdHeader)[0] ?? null;
+                metadataText(received, recording.requestIdHeader)[0] ?? null;
             }
             inCaller(() => nextMetadata(received));
           },
@@ -241,15 +297,15 @@ export function hoptraceClientInterceptor(options: GrpcClientOptions = {}): Inte
     });
     const record = (done: Recording, status: StatusObject): void => {
       recording = undefined;
-      const observer = done.hoptrace.options.observe;
-      if (observer === undefined) return;
       let echoed = done.echoedRequestId;
       let answered = done.answered;
+      let trail: string | undefined;
       try {
         const trailers = status.metadata;
         if (trailers !== undefined && trailers !== null) {
           if (Object.keys(trailers.getMap()).length > 0) answered = true;
-          echoed ??= metadataText(trailers, done.hoptrace.options.requestIdHeader)[0] ?? null;
+          echoed ??= metadataText(trailers, done.requestIdHeader)[0] ?? null;
+          if (done.diagnostic !== undefined) trail = metadataText(trailers, TRAIL_HEADER)[0];
         }
       } catch {
         // Odd trailers: recorded as what arrived before them.
@@ -261,6 +317,14 @@ export function hoptraceClientInterceptor(options: GrpcClientOptions = {}): Inte
         remote = null;
       }
       const failure = done.cancelled ? 'DC' : failureOf(status.code, answered);
+      const httpStatus = failure === null ? httpStatusOf(status.code) : null;
+      if (done.diagnostic !== undefined) {
+        const at = remote === null ? null : trailAddress(remote.address, remote.port);
+        if (failure !== null) done.diagnostic.failure(failure, at);
+        else if (httpStatus !== null) done.diagnostic.response(httpStatus, trail, at);
+      }
+      const observer = done.observer;
+      if (observer === undefined) return;
       const observation: GrpcClientObservation = {
         hoptrace: 'client',
         service: observer.service,
@@ -270,7 +334,7 @@ export function hoptraceClientInterceptor(options: GrpcClientOptions = {}): Inte
         matched: echoed === done.requestId,
         target: observedTarget,
         remote,
-        status: failure === null ? httpStatusOf(status.code) : null,
+        status: httpStatus,
         failure,
         grpcStatus: status.code,
         route,

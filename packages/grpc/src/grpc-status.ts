@@ -25,9 +25,12 @@ export const GRPC_STATUS = Object.freeze({
 });
 
 /**
- * The HTTP status that stands for each gRPC code, as `google.rpc.Code` documents it (and
- * grpc-gateway answers): every gRPC response is HTTP 200 on the wire, so without this a failed
- * call would look like a success to `hoptrace topology`, which counts a status ≥ 500 as a failure.
+ * The HTTP status that stands for each gRPC code, as `google.rpc.Code` documents it (the
+ * "HTTP Mapping:" line of each code in googleapis' `google/rpc/code.proto`, which grpc-gateway
+ * answers with; gRPC's own `doc/http-grpc-status-mapping.md` maps the other way, HTTP to gRPC):
+ * every gRPC response is HTTP 200 on the wire, so without this a failed call would look like a
+ * success to `hoptrace topology`, which counts a status ≥ 500 as a failure, and to a diagnostic
+ * trail's breadcrumb.
  */
 const HTTP_EQUIVALENT: readonly number[] = [
   200, // OK

@@ -8,9 +8,24 @@ import {
   type ServerMethodDefinition,
 } from '@grpc/grpc-js';
 import type { HoptraceOptions } from '@hoptrace/core';
-import { ContextSlot, contextStorage, createHoptrace, type Hoptrace } from '@hoptrace/core/adapter';
-import { DIAGNOSTICS_HEADER, type ServerObservation } from '@hoptrace/core/diagnostics';
+import {
+  acceptsDiagnostics,
+  ContextSlot,
+  contextStorage,
+  createHoptrace,
+  type Hoptrace,
+  openDiagnosticHop,
+} from '@hoptrace/core/adapter';
+import {
+  DIAGNOSTICS_HEADER,
+  type DiagnosticHop,
+  formatTrail,
+  type ServerObservation,
+  TRAIL_HEADER,
+  trailAddress,
+} from '@hoptrace/core/diagnostics';
 import { GRPC_STATUS, httpStatusOf } from './grpc-status.js';
+import { metadataText } from './metadata-target.js';
 
 /**
  * What `observe` gets for each call a server answers: core's `ServerObservation`, with `method`
@@ -42,6 +57,8 @@ function reusedConnection(key: string | undefined): boolean {
 /** One call's state: its slot once the metadata came, and what was sent. */
 class ServerCallState {
   slot: ContextSlot | undefined = undefined;
+  /** The call's diagnostic hop, when it brought an accepted `x-hoptrace-diag`. */
+  hop: DiagnosticHop | undefined = undefined;
   sentMetadata = false;
   recorded = false;
   readonly start = Date.now();
@@ -147,6 +164,7 @@ function openCall(
   hoptrace: Hoptrace,
   metadata: Metadata,
   call: ServerInterceptingCallInterface,
+  state: ServerCallState,
 ): ContextSlot {
   const { options } = hoptrace;
   // The peer and the call are only for a trustRequestId function, as for HTTP adapters.
@@ -156,10 +174,53 @@ function openCall(
       : undefined;
   // Core reads a grpc-js Metadata itself (every text value, no -bin key).
   const context = hoptrace.extract(metadata, info);
-  // Never seen by the handler, as every HTTP adapter strips it (diagnostics are not yet read
-  // over gRPC: see the README).
-  metadata.remove(DIAGNOSTICS_HEADER);
-  return new ContextSlot(context.requestId, { finish: () => context }, options);
+  const slot = new ContextSlot(context.requestId, { finish: () => context }, options);
+  const { diagnostics } = options;
+  let given: string | undefined;
+  if (metadata.get(DIAGNOSTICS_HEADER).length > 0) {
+    // Repeated values are joined as Node joins a repeated HTTP header: never the token.
+    given = metadataText(metadata, DIAGNOSTICS_HEADER).join(', ');
+    // Never seen by the handler, as every HTTP adapter strips it: hoptrace forwards it itself,
+    // only for a call it accepted (core's injectHeaders, through the client interceptor).
+    metadata.remove(DIAGNOSTICS_HEADER);
+  }
+  // Without the header only `allow` can accept the call: the usual call stops here.
+  if (diagnostics === undefined || (given === undefined && diagnostics.allow === undefined)) {
+    return slot;
+  }
+  const accepted = acceptsDiagnostics(diagnostics, given, () => ({
+    headers: metadata,
+    remoteAddress: connectionOf(call).remote?.address,
+    request: call,
+  }));
+  if (accepted) state.hop = openDiagnosticHop(diagnostics, slot.context);
+  return slot;
+}
+
+/**
+ * Writes this call's `x-hoptrace-trail` into `trailers`: its hop, with the calls made inside it
+ * nested under it, signed (core's `formatTrail`), summarized as an HTTP hop would be: method
+ * `POST` (every gRPC call is one), route the gRPC method's path, status the HTTP equivalent of
+ * the gRPC code (`httpStatusOf`). Trailers, not the initial metadata: the status, and the calls
+ * the handler made, are only known at the end, and a trailers-only answer has nothing else.
+ */
+function writeTrail(
+  hop: DiagnosticHop,
+  route: string,
+  code: number,
+  trailers: Metadata,
+  call: ServerInterceptingCallInterface,
+): void {
+  const { local, remote } = connectionOf(call);
+  const trail = hop.summarize({
+    method: 'POST',
+    route,
+    status: httpStatusOf(code),
+    address: trailAddress(local?.address, local?.port),
+    peer: trailAddress(remote?.address, remote?.port),
+  });
+  const value = formatTrail(trail, hop.token, hop.maxTrailLength);
+  if (value !== undefined) trailers.set(TRAIL_HEADER, value);
 }
 
 /**
@@ -175,6 +236,15 @@ function openCall(
  * handler set that key itself), and into the trailers of a call that fails before any metadata
  * was sent (a trailers-only response). With `observe` set, each call is recorded once as a
  * {@link GrpcServerObservation}, with its gRPC status.
+ *
+ * With the `diagnostics` option, a call whose metadata carries the token in `x-hoptrace-diag`
+ * (or that `allow` says yes to: it gets the call's `Metadata`, the peer's address, and the call)
+ * gets this hop's `x-hoptrace-trail` in its trailing metadata, as an HTTP adapter puts it in its
+ * response head: method `POST`, route the gRPC method's path, status the HTTP equivalent of the
+ * gRPC code (`httpStatusOf`), and the calls its handler made nested under it. `x-hoptrace-diag`
+ * is removed from the metadata the handler sees, whatever its value; a call without an accepted
+ * token gets nothing more. A deadline grpc-js enforces itself answers past this interceptor:
+ * no trail then (see the README).
  *
  * Outbound calls made inside (`hoptraceClientInterceptor`, and every client of
  * `@hoptrace/fetch`) follow these options, as they follow an HTTP adapter's.
@@ -240,7 +310,7 @@ export function hoptraceServerInterceptor(options: HoptraceOptions = {}): Server
       }
     };
     const open = (metadata: Metadata): ContextSlot => {
-      state.slot = openCall(hoptrace, metadata, call);
+      state.slot = openCall(hoptrace, metadata, call, state);
       return state.slot;
     };
     return new HoptraceServerCall(call, state, open, cancelled, {
@@ -258,17 +328,28 @@ export function hoptraceServerInterceptor(options: HoptraceOptions = {}): Server
         next(headers);
       },
       sendStatus(status, next) {
-        const slot = state.slot;
         record(status.code, httpStatusOf(status.code));
-        if (state.sentMetadata || slot === undefined) {
+        // The ID goes into the trailers of a trailers-only response only: they are all the client
+        // gets. A diagnostic call's trail goes into the trailers in any case.
+        const slot = state.sentMetadata ? undefined : state.slot;
+        const hop = state.hop;
+        if (slot === undefined && hop === undefined) {
           next(status);
           return;
         }
-        // A trailers-only response: its trailers are the only metadata the client gets. A copy,
-        // so a trailer object the handler reuses across calls never keeps one call's ID.
+        // A copy, so a trailer object the handler reuses across calls never keeps one call's ID
+        // or trail.
         const trailers = status.metadata?.clone() ?? new GrpcMetadata();
-        if (trailers.get(requestIdHeader).length === 0)
+        if (slot !== undefined && trailers.get(requestIdHeader).length === 0)
           trailers.set(requestIdHeader, slot.requestId);
+        if (hop !== undefined) {
+          state.hop = undefined;
+          try {
+            writeTrail(hop, method.path, status.code, trailers, call);
+          } catch {
+            // Diagnostics must never change the answer itself.
+          }
+        }
         next({ ...status, metadata: trailers });
       },
     });

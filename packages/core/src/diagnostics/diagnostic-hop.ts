@@ -47,10 +47,13 @@ function hostName(): string {
   return host;
 }
 
-/** Origin and path of `url`, without credentials or query: only this part goes in a trail. */
+/**
+ * Scheme, host and path of `url`, without credentials or query: only this part goes in a trail.
+ * Not `url.origin`, which is `null` for a scheme the URL standard does not know (`grpc://`).
+ */
 function trailUrl(url: URL | undefined): string {
   if (url === undefined) return '';
-  return printable(`${url.origin}${url.pathname}`, 2048);
+  return printable(`${url.protocol}//${url.host}${url.pathname}`, 2048);
 }
 
 /**

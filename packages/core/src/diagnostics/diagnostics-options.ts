@@ -14,11 +14,14 @@ import {
 
 /** What `DiagnosticsOptions.allow` is given to decide on a request without the token. */
 export interface DiagnosticsRequest {
-  /** The request's headers. */
+  /** The request's headers (for a gRPC call, its grpc-js `Metadata`). */
   readonly headers: HeaderCarrier;
   /** The peer address of the connection. */
   readonly remoteAddress: string | undefined;
-  /** The framework's request object (Node's `IncomingMessage` for every adapter). */
+  /**
+   * The framework's request object: Node's `IncomingMessage` for every HTTP adapter, the grpc-js
+   * server call for `@hoptrace/grpc`.
+   */
   readonly request: unknown;
 }
 

@@ -11,7 +11,11 @@
  *   an app's assignment replaces with a plain field (`defineDataProperty`, `dataProperty`).
  * - Client side: `contextStorage` and `currentRequestOptions` find the calling request and its
  *   configuration; `headerTarget` writes into any header shape; `activeSpan` names the bridged
- *   tracer's current span.
+ *   tracer's current span; `sentIdentity` reads back the trace and span ID a call carried.
+ * - Diagnostic trail: `acceptsDiagnostics` decides whether a request is a diagnostic one (the
+ *   token, or `allow`) and `openDiagnosticHop` opens its hop, for adapters whose requests are not
+ *   Node's `IncomingMessage` (gRPC); `openDiagnostics` does both for a Node request and writes
+ *   the trail into its response head.
  *
  * @example
  * ```ts
@@ -64,12 +68,13 @@ export {
   TRACE_IDENTITY_HEADERS,
 } from '../engine/inject.js';
 export { checkOptions, type ResolvedOptions, resolveOptions } from '../engine/options.js';
+export { type SentIdentity, sentIdentity } from '../engine/sent-identity.js';
 export { describeValue } from '../errors.js';
 export { checkChoice, givenOptions } from './adapter-options.js';
 export { dataProperty, defineDataProperty } from './data-property.js';
 export { lazyField } from './lazy-field.js';
 export { openedBefore } from './register-once.js';
-export { openDiagnostics } from './server-diagnostics.js';
+export { acceptsDiagnostics, openDiagnosticHop, openDiagnostics } from './server-diagnostics.js';
 export type { RouteReader, ServerExchange } from './server-exchange.js';
 export {
   extractServerRequest,

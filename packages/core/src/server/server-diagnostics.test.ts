@@ -3,6 +3,7 @@ import { close, listen, send } from '@hoptrace/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getContext } from '../context/context-storage.js';
 import { diagnosticHopOf } from '../diagnostics/diagnostic-hop.js';
+import { resolveDiagnostics } from '../diagnostics/diagnostics-options.js';
 import {
   DIAGNOSTICS_HEADER,
   formatTrail,
@@ -10,9 +11,11 @@ import {
   TRAIL_HEADER,
   type TrailHop,
 } from '../diagnostics/trail.js';
+import { extract } from '../engine/extract.js';
 import { injectHeaders } from '../engine/inject.js';
 import type { HoptraceOptions } from '../engine/options.js';
 import { hoptraceHandler } from './handler.js';
+import { acceptsDiagnostics, openDiagnosticHop } from './server-diagnostics.js';
 
 const TOKEN = 'diagnostics-token-for-tests';
 const servers: Server[] = [];
@@ -295,5 +298,72 @@ describe('diagnostic tracing on a node:http server', () => {
       headers: { [DIAGNOSTICS_HEADER]: TOKEN, 'l5d-add-context': 'true' },
     });
     expect(response.body).toMatch(/^hello\n● \(unnamed service\)/);
+  });
+});
+
+describe('acceptsDiagnostics and openDiagnosticHop: the decision without a Node request', () => {
+  const resolved = (allow?: () => boolean) => {
+    const diagnostics = resolveDiagnostics(
+      allow === undefined ? { token: TOKEN } : { token: TOKEN, allow },
+      undefined,
+    );
+    if (diagnostics === undefined) throw new Error('no diagnostics');
+    return diagnostics;
+  };
+  const request = () => ({ headers: {}, remoteAddress: undefined, request: undefined });
+
+  it.each([
+    ['the token', TOKEN, true],
+    ['a wrong token', 'not-the-diagnostics-token', false],
+    ['the token repeated', `${TOKEN}, ${TOKEN}`, false],
+    ['no value', undefined, false],
+    ['a list', [TOKEN], false],
+  ])('takes %s as %s', (_name, given, accepted) => {
+    expect(acceptsDiagnostics(resolved(), given, request)).toBe(accepted);
+  });
+
+  it('asks `allow` only without the token, builds its request only then, and a throw is a no', () => {
+    let built = 0;
+    const counted = () => {
+      built++;
+      return request();
+    };
+    expect(
+      acceptsDiagnostics(
+        resolved(() => true),
+        TOKEN,
+        counted,
+      ),
+    ).toBe(true);
+    expect(acceptsDiagnostics(resolved(), 'wrong-but-long-enough', counted)).toBe(false);
+    expect(built).toBe(0);
+    expect(
+      acceptsDiagnostics(
+        resolved(() => true),
+        undefined,
+        counted,
+      ),
+    ).toBe(true);
+    expect(built).toBe(1);
+    const throws = () => {
+      throw new Error('boom');
+    };
+    expect(acceptsDiagnostics(resolved(throws), undefined, request)).toBe(false);
+  });
+
+  it('registers the hop on the context, where outbound clients find it', () => {
+    const context = extract({ 'x-request-id': 'diag-kit' });
+    expect(diagnosticHopOf(context)).toBeUndefined();
+    const hop = openDiagnosticHop(resolved(), context);
+    expect(diagnosticHopOf(context)).toBe(hop);
+    expect(hop.token).toBe(TOKEN);
+    // A scheme the URL standard does not know (origin "null") keeps its host in the trail.
+    hop.startCall('POST', new URL('grpc://127.0.0.1:50051/shop.Stock/Reserve'), {
+      requestId: 'diag-kit',
+      traceId: null,
+      spanId: null,
+    });
+    const summary = { method: 'GET', route: '/', status: 200, address: null, peer: null };
+    expect(hop.summarize(summary).calls[0]?.url).toBe('grpc://127.0.0.1:50051/shop.Stock/Reserve');
   });
 });

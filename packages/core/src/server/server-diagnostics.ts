@@ -1,8 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { ContextSlot } from '../context/context-slot.js';
+import type { TraceContext } from '../context/trace-context.js';
 import { DiagnosticHop, registerDiagnosticHop } from '../diagnostics/diagnostic-hop.js';
-import type { ResolvedDiagnostics } from '../diagnostics/diagnostics-options.js';
+import type {
+  DiagnosticsRequest,
+  ResolvedDiagnostics,
+} from '../diagnostics/diagnostics-options.js';
 import {
   DIAGNOSTICS_HEADER,
   formatTrail,
@@ -22,19 +26,59 @@ function isToken(given: unknown, token: string): boolean {
   return typeof given === 'string' && timingSafeEqual(digest(given), digest(token));
 }
 
-function allowed(diagnostics: ResolvedDiagnostics, request: IncomingMessage): boolean {
+/**
+ * Whether a request is a diagnostic one, as every server adapter decides it (HTTP, gRPC): `given`,
+ * the `x-hoptrace-diag` value it carried, is the token (compared in constant time: digests of both,
+ * so the time says neither how long the token is nor how much of it matched), or else the
+ * `allow` option says `true` for `request()`, which is only built when `allow` is set. An `allow`
+ * that throws or returns anything but `true` is a no. Never throws on request input.
+ *
+ * @example
+ * ```ts
+ * const given = metadata.get('x-hoptrace-diag').join(', ');
+ * if (acceptsDiagnostics(diagnostics, given, () => ({ headers: metadata, remoteAddress, request: call }))) {
+ *   openDiagnosticHop(diagnostics, context);
+ * }
+ * ```
+ */
+export function acceptsDiagnostics(
+  diagnostics: ResolvedDiagnostics,
+  given: unknown,
+  request: () => DiagnosticsRequest,
+): boolean {
+  if (isToken(given, diagnostics.token)) return true;
   if (diagnostics.allow === undefined) return false;
   try {
-    return (
-      diagnostics.allow({
-        headers: request.headers,
-        remoteAddress: request.socket?.remoteAddress,
-        request,
-      }) === true
-    );
+    return diagnostics.allow(request()) === true;
   } catch {
     return false;
   }
+}
+
+/**
+ * Opens the {@link DiagnosticHop} of an accepted diagnostic request (see
+ * {@link acceptsDiagnostics}) whose context is `context`, and registers it there, so that the
+ * outbound clients of the request record their calls into it and forward the token. The adapter
+ * writes the hop's trail (`formatTrail(hop.summarize(…), hop.token, hop.maxTrailLength)`) into
+ * its response head.
+ *
+ * @example
+ * ```ts
+ * const hop = openDiagnosticHop(diagnostics, slot.context);
+ * ```
+ */
+export function openDiagnosticHop(
+  diagnostics: ResolvedDiagnostics,
+  context: TraceContext,
+): DiagnosticHop {
+  const hop = new DiagnosticHop(
+    context,
+    diagnostics.token,
+    diagnostics.service,
+    diagnostics.maxTrailLength,
+  );
+  registerDiagnosticHop(context, hop);
+  return hop;
 }
 
 /** Linkerd's diagnostic tracing: `TRACE` with `l5d-add-context: true` wants the trail as text. */
@@ -126,16 +170,14 @@ export function openDiagnostics<Source>(
   const given = request.headers[DIAGNOSTICS_HEADER];
   if (given !== undefined) stripToken(request);
   if (diagnostics === undefined) return;
-  if (!isToken(given, diagnostics.token) && !allowed(diagnostics, request)) return;
+  const accepted = acceptsDiagnostics(diagnostics, given, () => ({
+    headers: request.headers,
+    remoteAddress: request.socket?.remoteAddress,
+    request,
+  }));
+  if (!accepted) return;
 
-  const context = scope.context;
-  const hop = new DiagnosticHop(
-    context,
-    diagnostics.token,
-    diagnostics.service,
-    diagnostics.maxTrailLength,
-  );
-  registerDiagnosticHop(context, hop);
+  const hop = openDiagnosticHop(diagnostics, scope.context);
   const socket = request.socket as IncomingMessage['socket'] | null | undefined;
   const address = trailAddress(socket?.localAddress, socket?.localPort);
   const peer = trailAddress(socket?.remoteAddress, socket?.remotePort);
@@ -160,7 +202,7 @@ export function openDiagnostics<Source>(
         address,
         peer,
       });
-      const value = formatTrail(trail, diagnostics.token, diagnostics.maxTrailLength);
+      const value = formatTrail(trail, hop.token, hop.maxTrailLength);
       if (value !== undefined && !this.headersSent) this.setHeader(TRAIL_HEADER, value);
       if (asText && method !== 'HEAD' && status !== 204 && status !== 304) {
         text = `\n${formatTrailText(trail)}`;
