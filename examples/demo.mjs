@@ -194,9 +194,6 @@ in x-hoptrace-trail, signed with it, and the command prints the tree)\n`);
     );
     if (code !== 1)
       throw new Error(`hoptrace trace exited ${code}, expected 1 (legacy breaks the trace)`);
-    console.log(`(orders' gRPC call to inventory, Stock/Reserve, is not in the trail: @hoptrace/grpc does
-not write the diagnostic trail yet. Its hop is in the tables above, and \`hoptrace topology\` shows
-it from the observation records)`);
 
     console.log(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
   } finally {
