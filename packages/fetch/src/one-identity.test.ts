@@ -13,6 +13,13 @@ const CLIENT_SPAN_ID = '00f067aa0ba902b7';
 const OURS = `00-${TRACE_ID}-${SERVER_SPAN_ID}-01`;
 const TRACERS = `00-${TRACE_ID}-${CLIENT_SPAN_ID}-01`;
 const NAMES: ReadonlySet<string> = new Set(['x-request-id']);
+/** The tracer's whole W3C identity, with the request ID and baggage: [name, value] pairs. */
+const TRACERS_W3C = [
+  ['x-request-id', 'req-1'],
+  ['traceparent', TRACERS],
+  ['tracestate', 'hop=1'],
+  ['baggage', 'tenant=acme'],
+] as const;
 
 /** Every format naming the server span, as hoptrace writes it with the bridge, plus the rest. */
 function hoptraceHeaders(): string[] {
@@ -62,18 +69,7 @@ describe('keepLastIdentity', () => {
       'tenant=acme',
     ];
     keepLastIdentity(headers, NAMES);
-    expect(headers).toEqual([
-      'accept',
-      '*/*',
-      'x-request-id',
-      'req-1',
-      'traceparent',
-      TRACERS,
-      'tracestate',
-      'hop=1',
-      'baggage',
-      'tenant=acme',
-    ]);
+    expect(headers).toEqual(['accept', '*/*', ...TRACERS_W3C.flat()]);
   });
 
   it('leaves one consistent identity, and repeated headers it does not own, as they are', () => {
@@ -125,24 +121,8 @@ describe('keepLastIdentityOnUndiciRequest', () => {
     const request = new FakeRequest(hoptraceHeaders());
     keepLastIdentityOnUndiciRequest(request, NAMES);
     keepLastIdentityOnUndiciRequest(request, NAMES);
-    for (const [name, value] of [
-      ['x-request-id', 'req-1'],
-      ['traceparent', TRACERS],
-      ['tracestate', 'hop=1'],
-      ['baggage', 'tenant=acme'],
-    ] as const) {
-      request.addHeader(name, value);
-    }
-    expect(request.headers).toEqual([
-      'x-request-id',
-      'req-1',
-      'traceparent',
-      TRACERS,
-      'tracestate',
-      'hop=1',
-      'baggage',
-      'tenant=acme',
-    ]);
+    for (const [name, value] of TRACERS_W3C) request.addHeader(name, value);
+    expect(request.headers).toEqual(TRACERS_W3C.flat());
   });
 
   it('wraps addHeader on the request only, and appends other headers untouched', () => {

@@ -19,13 +19,14 @@ import {
 } from '@hoptrace/test-utils';
 import axios from 'axios';
 import { Agent, request as undiciRequest } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   hoptraceInterceptor,
   instrumentAxios,
   instrumentOutbound,
   wrapFetch,
 } from '../src/index.js';
+import { uninstallAfterEach } from './uninstall-after-each.js';
 
 const TOKEN = 'fetch-diagnostics-token';
 
@@ -119,11 +120,7 @@ async function trailThrough(
 
 describe.each(['forward', 'child'] as const)('%s mode', (mode) => {
   const options: HoptraceOptions = { mode };
-  let uninstall: (() => void) | undefined;
-  afterEach(() => {
-    uninstall?.();
-    uninstall = undefined;
-  });
+  const forThisTest = uninstallAfterEach();
 
   const cases = [
     ...Object.entries(clients).flatMap(([name, client]) => [
@@ -136,7 +133,7 @@ describe.each(['forward', 'child'] as const)('%s mode', (mode) => {
   it.each(cases)(
     '%s: the call once, the next hop nested, IDs kept',
     async (_name, client, hook) => {
-      if (hook) uninstall = instrumentOutbound(options);
+      if (hook) forThisTest(instrumentOutbound(options));
       const trail = await trailThrough(client, back, options);
       expect(trail.service).toBe('front');
       expect(trail.calls).toHaveLength(1);
@@ -159,7 +156,7 @@ describe.each(['forward', 'child'] as const)('%s mode', (mode) => {
   it.each(cases)(
     '%s: a service without hoptrace is not instrumented',
     async (_name, client, hook) => {
-      if (hook) uninstall = instrumentOutbound(options);
+      if (hook) forThisTest(instrumentOutbound(options));
       const trail = await trailThrough(client, plain, options);
       expect(trail.calls).toHaveLength(1);
       expect(trail.calls[0]).toMatchObject({ status: 200, mark: 'not-instrumented', hop: null });
@@ -167,7 +164,7 @@ describe.each(['forward', 'child'] as const)('%s mode', (mode) => {
   );
 
   it.each(cases)('%s: a refused connection is UF', async (_name, client, hook) => {
-    if (hook) uninstall = instrumentOutbound(options);
+    if (hook) forThisTest(instrumentOutbound(options));
     const trail = await trailThrough(client, refused.origin, options);
     expect(trail.calls).toHaveLength(1);
     expect(trail.calls[0]).toMatchObject({ status: null, failure: 'UF', mark: 'failed' });

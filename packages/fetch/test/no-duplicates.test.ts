@@ -11,13 +11,14 @@ import {
 import { getJson, type HeaderSink, type SinkRequest, startHeaderSink } from '@hoptrace/test-utils';
 import axios from 'axios';
 import { Agent, request as undiciRequest } from 'undici';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   hoptraceInterceptor,
   instrumentAxios,
   instrumentOutbound,
   wrapFetch,
 } from '../src/index.js';
+import { uninstallAfterEach } from './uninstall-after-each.js';
 
 const INCOMING = {
   'x-request-id': 'dup-req-1',
@@ -79,15 +80,11 @@ afterAll(() => sink.close());
 
 describe.each(['forward', 'child'] as const)('%s mode', (mode) => {
   const options: HoptraceOptions = { mode };
-  let uninstall: (() => void) | undefined;
-  afterEach(() => {
-    uninstall?.();
-    uninstall = undefined;
-  });
+  const forThisTest = uninstallAfterEach();
 
   describe.each([false, true])('instrumentOutbound installed: %s', (installed) => {
     it.each(Object.entries(clients))('%s sends each header once', async (_name, client) => {
-      if (installed) uninstall = instrumentOutbound(options);
+      if (installed) forThisTest(instrumentOutbound(options));
       const context = extract(INCOMING, options);
       const seen = await runWithContext(context, () => client(`${sink.origin}/`, options));
       expectOneIdentity(seen, mode);
@@ -95,7 +92,7 @@ describe.each(['forward', 'child'] as const)('%s mode', (mode) => {
   });
 
   it('plain http.get under instrumentOutbound sends each header once', async () => {
-    uninstall = instrumentOutbound(options);
+    forThisTest(instrumentOutbound(options));
     const seen = await runWithContext(extract(INCOMING, options), () =>
       getJson<SinkRequest>(`${sink.origin}/`),
     );
@@ -103,7 +100,7 @@ describe.each(['forward', 'child'] as const)('%s mode', (mode) => {
   });
 
   it('plain global fetch under instrumentOutbound sends each header once', async () => {
-    uninstall = instrumentOutbound(options);
+    forThisTest(instrumentOutbound(options));
     const seen = await runWithContext(extract(INCOMING, options), async () =>
       (await fetch(`${sink.origin}/`)).json(),
     );
@@ -112,18 +109,14 @@ describe.each(['forward', 'child'] as const)('%s mode', (mode) => {
 });
 
 describe('with observe, every call is observed once', () => {
-  let uninstall: (() => void) | undefined;
-  afterEach(() => {
-    uninstall?.();
-    uninstall = undefined;
-  });
+  const forThisTest = uninstallAfterEach();
 
   it.each(Object.entries(clients))(
     '%s + instrumentOutbound: one record per call',
     async (_name, client) => {
       const records: Observation[] = [];
       const options: HoptraceOptions = { observe: (record) => records.push(record) };
-      uninstall = instrumentOutbound(options);
+      forThisTest(instrumentOutbound(options));
       const context = extract(INCOMING, options);
       await runWithContext(context, () =>
         Promise.all([client(`${sink.origin}/a`, options), client(`${sink.origin}/a`, options)]),

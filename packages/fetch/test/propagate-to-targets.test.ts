@@ -266,6 +266,19 @@ async function withDispatcher<Dispatcher extends { close(): Promise<void> }>(
   }
 }
 
+/** `send()` with instrumentOutbound installed with `options`, uninstalled once it settles. */
+async function withOutboundHooks(
+  options: OutboundOptions,
+  send: () => Promise<boolean>,
+): Promise<boolean> {
+  const uninstall = instrumentOutbound(options);
+  try {
+    return await send();
+  } finally {
+    uninstall();
+  }
+}
+
 /**
  * Each client, sending one call inside the current request context with these options; each
  * resolves to whether the call got a response.
@@ -275,36 +288,24 @@ const clients: ReadonlyArray<
 > = [
   [
     'instrumentOutbound node:http',
-    async (call, options) => {
-      const uninstall = instrumentOutbound(options);
-      try {
-        return await nodeHttp(call);
-      } finally {
-        uninstall();
-      }
-    },
+    (call, options) => withOutboundHooks(options, () => nodeHttp(call)),
   ],
   [
     'instrumentOutbound global fetch',
-    async (call, options) => {
-      const uninstall = instrumentOutbound(options);
-      try {
+    (call, options) =>
+      withOutboundHooks(options, async () => {
         if (call.case.to === 'proxy' || call.case.to === 'tunnel') {
           return await withDispatcher(call.proxyAgent(), async (dispatcher) =>
             (await fetch(call.url, { dispatcher } as unknown as RequestInit)).text(),
           );
         }
         return await settle(async () => (await fetch(call.url, { headers: call.headers })).text());
-      } finally {
-        uninstall();
-      }
-    },
+      }),
   ],
   [
     'instrumentOutbound undici request',
-    async (call, options) => {
-      const uninstall = instrumentOutbound(options);
-      try {
+    (call, options) =>
+      withOutboundHooks(options, async () => {
         if (call.case.to === 'proxy' || call.case.to === 'tunnel') {
           return await withDispatcher(call.proxyAgent(), async (dispatcher) =>
             (await undiciRequest(call.url, { dispatcher })).body.text(),
@@ -313,10 +314,7 @@ const clients: ReadonlyArray<
         return await withDispatcher(new Agent(), async (dispatcher) =>
           (await undiciRequest(call.url, { dispatcher, headers: call.headers })).body.text(),
         );
-      } finally {
-        uninstall();
-      }
-    },
+      }),
   ],
   [
     'wrapFetch',

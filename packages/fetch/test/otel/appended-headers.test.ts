@@ -46,6 +46,22 @@ async function call(append: readonly (readonly [string, string])[]): Promise<rea
   return sink.received.at(-1)?.rawHeaders ?? [];
 }
 
+/** The identity the stand-in appends: the client span's. */
+const APPENDED = { requestId: 'req-1', traceId: TRACE_ID, spanId: CLIENT_SPAN_ID };
+
+/** B3 multi appended header by header: that x-b3 set is the one identity left, with no parent. */
+async function expectAppendedB3MultiLeftAlone(): Promise<void> {
+  const received = await call([
+    ['x-b3-traceid', TRACE_ID],
+    ['x-b3-spanid', CLIENT_SPAN_ID],
+    ['x-b3-sampled', '1'],
+  ]);
+  expect(expectOneIdentity(received, APPENDED)).toEqual(['x-b3']);
+  expect(propagationLines(received).some((line) => line.startsWith('x-b3-parentspanid'))).toBe(
+    false,
+  );
+}
+
 describe('instrumentOutbound after a subscriber that appends', () => {
   let uninstall: () => void;
   beforeAll(() => {
@@ -60,11 +76,7 @@ describe('instrumentOutbound after a subscriber that appends', () => {
 
   it('a traceparent appended over every format of ours: only the appended one is left', async () => {
     const received = await call([['traceparent', `00-${TRACE_ID}-${CLIENT_SPAN_ID}-01`]]);
-    const formats = expectOneIdentity(received, {
-      requestId: 'req-1',
-      traceId: TRACE_ID,
-      spanId: CLIENT_SPAN_ID,
-    });
+    const formats = expectOneIdentity(received, APPENDED);
     expect(formats).toEqual(['traceparent']);
     // Our tracestate went with our traceparent; baggage stays, once.
     expect(propagationLines(received).filter((line) => /^(tracestate|baggage)/.test(line))).toEqual(
@@ -73,21 +85,7 @@ describe('instrumentOutbound after a subscriber that appends', () => {
   });
 
   it('B3 multi appended: our b3, traceparent and x-b3-parentspanid go', async () => {
-    const received = await call([
-      ['x-b3-traceid', TRACE_ID],
-      ['x-b3-spanid', CLIENT_SPAN_ID],
-      ['x-b3-sampled', '1'],
-    ]);
-    expect(
-      expectOneIdentity(received, {
-        requestId: 'req-1',
-        traceId: TRACE_ID,
-        spanId: CLIENT_SPAN_ID,
-      }),
-    ).toEqual(['x-b3']);
-    expect(propagationLines(received).some((line) => line.startsWith('x-b3-parentspanid'))).toBe(
-      false,
-    );
+    await expectAppendedB3MultiLeftAlone();
   });
 
   it('the appended tracestate, baggage and request ID win over ours', async () => {
@@ -97,7 +95,7 @@ describe('instrumentOutbound after a subscriber that appends', () => {
       ['x-request-id', 'req-1'],
       ['baggage', 'tenant=acme,plan=pro'],
     ]);
-    expectOneIdentity(received, { requestId: 'req-1', traceId: TRACE_ID, spanId: CLIENT_SPAN_ID });
+    expectOneIdentity(received, APPENDED);
     const lines = propagationLines(received);
     expect(lines).toContain('tracestate: otel=2');
     expect(lines.filter((line) => line.startsWith('baggage'))).toEqual([
@@ -145,13 +143,7 @@ describe.each([
       ['tracestate', 'hop=1'],
       ['baggage', 'tenant=acme'],
     ]);
-    expect(
-      expectOneIdentity(received, {
-        requestId: 'req-1',
-        traceId: TRACE_ID,
-        spanId: CLIENT_SPAN_ID,
-      }),
-    ).toEqual(['traceparent']);
+    expect(expectOneIdentity(received, APPENDED)).toEqual(['traceparent']);
     const lines = propagationLines(received);
     expect(lines.filter((line) => /^(tracestate|baggage)/.test(line))).toEqual([
       'tracestate: hop=1',
@@ -160,21 +152,7 @@ describe.each([
   });
 
   it('B3 multi appended header by header: one x-b3 set, no parent left of ours', async () => {
-    const received = await call([
-      ['x-b3-traceid', TRACE_ID],
-      ['x-b3-spanid', CLIENT_SPAN_ID],
-      ['x-b3-sampled', '1'],
-    ]);
-    expect(
-      expectOneIdentity(received, {
-        requestId: 'req-1',
-        traceId: TRACE_ID,
-        spanId: CLIENT_SPAN_ID,
-      }),
-    ).toEqual(['x-b3']);
-    expect(propagationLines(received).some((line) => line.startsWith('x-b3-parentspanid'))).toBe(
-      false,
-    );
+    await expectAppendedB3MultiLeftAlone();
   });
 
   it('nothing appended: our own identity is left as it was', async () => {

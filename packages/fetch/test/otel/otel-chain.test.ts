@@ -60,6 +60,26 @@ async function callChain(
   return JSON.parse(response.body) as HopReport;
 }
 
+/**
+ * Service "A", for this test only: the OTel SDK beside hoptrace (instrumentOutbound, bridged, in
+ * forward mode), calling on with `client` under the global `propagator`.
+ */
+async function startTraced(
+  client: HopClient,
+  propagator: PropagatorChoice,
+): Promise<ServiceProcess> {
+  const traced = await services.start('otel', {
+    name: 'a',
+    client,
+    instrumentOutbound: true,
+    mode: 'forward',
+    propagator,
+    bridge: true,
+  });
+  onTestFinished(() => traced.stop());
+  return traced;
+}
+
 /** The server and the client span of one hop through an OTel service: one trace, linked. */
 function serverAndClient(spans: readonly SpanRecord[], parentSpanId: string) {
   expect(spans.map((span) => span.kind).sort()).toEqual(['client', 'server']);
@@ -73,15 +93,7 @@ function serverAndClient(spans: readonly SpanRecord[], parentSpanId: string) {
 describe.each(PROPAGATORS)('global OTel propagator: %s', (propagator) => {
   describe.each(CLIENTS)('OTel service calling with %s', (client) => {
     it('OTel service → hoptrace-only service: the next hop names the OTel client span', async () => {
-      const traced = await services.start('otel', {
-        name: 'a',
-        client,
-        instrumentOutbound: true,
-        mode: 'forward',
-        propagator,
-        bridge: true,
-      });
-      onTestFinished(() => traced.stop());
+      const traced = await startTraced(client, propagator);
       const report = await callChain(traced, [hoptraceOnly.origin], propagator);
       const { client: clientSpan } = serverAndClient(await traced.spans(2), ROOT_SPAN_ID);
 
@@ -101,15 +113,7 @@ describe.each(PROPAGATORS)('global OTel propagator: %s', (propagator) => {
     });
 
     it('hoptrace-only service → OTel service → sink: one trace, linked at every hop', async () => {
-      const traced = await services.start('otel', {
-        name: 'a',
-        client,
-        instrumentOutbound: true,
-        mode: 'forward',
-        propagator,
-        bridge: true,
-      });
-      onTestFinished(() => traced.stop());
+      const traced = await startTraced(client, propagator);
       const report = await callChain(hoptraceOnly, [traced.origin, sink.origin], propagator);
       expect(report.context).toMatchObject({
         requestId: REQUEST_ID,
