@@ -1,15 +1,11 @@
-import type { Server } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   BAD_OPTION_CASES,
   type BadOptionCase,
   expectOptionsRefused,
-  TEST_DIAGNOSTICS_TOKEN,
   thrownBy,
 } from './bad-options.js';
-import { type DiagnosticsTokenCase, diagnosticsTokenCases } from './diagnostics-token-cases.js';
 import { send } from './http-client.js';
-import { serverPool } from './server-pool.js';
 
 /**
  * The bad options every server adapter (Express, Koa, Fastify) must refuse at construction: the
@@ -71,39 +67,4 @@ export async function expectTokenStripped(
   expect(seen[rawKey]).toEqual(expect.arrayContaining(['x-kept', 'yes']));
   expect(JSON.stringify(seen)).not.toContain(token);
   return seen;
-}
-
-/**
- * A `describe.each(versions)` block "`%s`: the diagnostics token stays in hoptrace" with one test
- * per row of `diagnosticsTokenCases`, named "`%s`: `where`": `serve(version, options)` builds the
- * app of that version with hoptrace on those options, whose route answers with what it saw of the
- * request's headers as JSON (its `rawHeaders` under `raw`); the test starts it at port 0, runs
- * {@link expectTokenStripped} against it and passes the answer to `check`.
- *
- * @example
- * ```ts
- * describeTokenStaysInHoptrace(KOA_MAJORS, 'not in ctx.headers or rawHeaders', ([, Koa], options) => …, (seen) => …);
- * ```
- */
-export function describeTokenStaysInHoptrace<Version extends readonly [name: string, ...unknown[]]>(
-  versions: readonly Version[],
-  where: string,
-  serve: (version: Version, options: DiagnosticsTokenCase[1]) => Server,
-  check: (seen: Record<string, unknown>, token: string) => void,
-): void {
-  const servers = serverPool();
-  afterEach(() => servers.closeAll());
-
-  describe.each(versions.map((version) => [version[0], version] as const))(
-    '%s: the diagnostics token stays in hoptrace',
-    (_name, version) => {
-      it.each(diagnosticsTokenCases(TEST_DIAGNOSTICS_TOKEN))(
-        `%s: ${where}`,
-        async (_case, options, token) => {
-          const port = await servers.listen(serve(version, options));
-          check(await expectTokenStripped(port, token, 'raw'), token);
-        },
-      );
-    },
-  );
 }

@@ -1,7 +1,6 @@
 export {
   ADAPTER_BAD_OPTION_CASES,
   describeAdapterBadOptions,
-  describeTokenStaysInHoptrace,
   expectTokenStripped,
 } from './adapter-cases.js';
 export {
@@ -12,7 +11,11 @@ export {
   thrownBy,
 } from './bad-options.js';
 export { continuations } from './continuations.js';
-export { type DiagnosticsTokenCase, diagnosticsTokenCases } from './diagnostics-token-cases.js';
+export {
+  type DiagnosticsTokenCase,
+  describeTokenStaysInHoptrace,
+  diagnosticsTokenCases,
+} from './diagnostics-token-cases.js';
 export { countHeaderReads, type HeaderReads } from './header-reads.js';
 export {
   groupRawHeaders,
