@@ -1,12 +1,22 @@
 import { once } from 'node:events';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ClientObservation, extract, runWithContext } from '@hoptrace/core';
+import { type ClientObservation, extract, type Observation, runWithContext } from '@hoptrace/core';
+import { createHoptrace } from '@hoptrace/core/adapter';
 import { holdRefusedPort, type RefusedPort } from '@hoptrace/test-utils';
 import axios from 'axios';
 import { Agent, request as undiciRequest } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { failureFlag, responseHeader, targetOf } from './client-observation.js';
+import {
+  type ClientCall,
+  failureFlag,
+  type HttpClientObservation,
+  recordFailure,
+  recordResponse,
+  responseHeader,
+  startClientCall,
+  targetOf,
+} from './client-observation.js';
 import { instrumentAxios } from './instrument-axios.js';
 import { instrumentOutbound } from './instrument-outbound.js';
 import type { OutboundOptions } from './outbound.js';
@@ -307,12 +317,80 @@ describe('failureFlag', () => {
     [{ message: 'other side closed' }, 'UC'],
     [{ code: 'ECONNRESET', message: 'socket hang up' }, 'UC'],
     [new Error('something else'), 'UF'],
+    // node:http2: a reset stream, a stream cancelled as its session closed (by a refused
+    // connection: its cause), a session that got GOAWAY or was already destroyed.
+    [
+      {
+        code: 'ERR_HTTP2_STREAM_ERROR',
+        message: 'Stream closed with error code NGHTTP2_INTERNAL_ERROR',
+      },
+      'UC',
+    ],
+    [{ code: 'ERR_HTTP2_STREAM_CANCEL' }, 'UC'],
+    [{ code: 'ERR_HTTP2_STREAM_CANCEL', cause: { code: 'ECONNREFUSED' } }, 'UF'],
+    [{ code: 'ERR_HTTP2_GOAWAY_SESSION' }, 'UC'],
+    [{ code: 'ERR_HTTP2_SESSION_ERROR' }, 'UC'],
+    [{ code: 'ERR_HTTP2_INVALID_SESSION' }, 'UC'],
   ] as const)('%o → %s', (error, flag) => {
     expect(failureFlag(error)).toBe(flag);
   });
 
   it('prefers the reason of an aborted signal', () => {
     expect(failureFlag({ code: 'ERR_CANCELED' }, new DOMException('t', 'TimeoutError'))).toBe('UT');
+  });
+});
+
+describe('recordResponse and recordFailure: the connection a call went over', () => {
+  const started = (seen: Observation[]): ClientCall => {
+    const call = startClientCall(
+      createHoptrace({ observe: (record) => seen.push(record) }).options,
+      {
+        context: extract({ 'x-request-id': 'req-h2' }),
+        sent: { 'x-request-id': 'req-h2' },
+        url: () => new URL('http://api.internal:8080/x'),
+        method: 'GET',
+      },
+    );
+    if (call === undefined) throw new Error('not recorded');
+    return call;
+  };
+  const delivered = async (seen: Observation[]): Promise<Observation[]> => {
+    for (let turn = 0; turn < 4; turn += 1) await new Promise((done) => setImmediate(done));
+    return seen;
+  };
+
+  it('records httpVersion and reusedSocket when the client tells them', async () => {
+    const seen: Observation[] = [];
+    recordResponse(started(seen), {
+      status: 204,
+      headers: { ':status': 204, 'x-request-id': 'req-h2' },
+      httpVersion: '2.0',
+      reusedSocket: true,
+    });
+    recordFailure(started(seen), {
+      error: { code: 'ERR_HTTP2_STREAM_ERROR' },
+      httpVersion: '2.0',
+      reusedSocket: false,
+    });
+    const [answered, failed] = (await delivered(seen)) as HttpClientObservation[];
+    expect(answered).toMatchObject({
+      status: 204,
+      matched: true,
+      httpVersion: '2.0',
+      reusedSocket: true,
+    });
+    expect(failed).toMatchObject({ failure: 'UC', httpVersion: '2.0', reusedSocket: false });
+  });
+
+  it('leaves both fields out of the record of a client that does not tell them', async () => {
+    const seen: Observation[] = [];
+    recordResponse(started(seen), { status: 200, headers: {} });
+    recordFailure(started(seen), { error: { code: 'ECONNRESET' }, remote: null });
+    for (const record of await delivered(seen)) {
+      expect(Object.keys(record)).not.toContain('httpVersion');
+      expect(Object.keys(record)).not.toContain('reusedSocket');
+      expect((record as ClientObservation).remote).toBeNull();
+    }
   });
 });
 

@@ -257,6 +257,14 @@ const RESET_CODES = new Set([
   'UND_ERR_SOCKET',
   'UND_ERR_CLOSED',
   'ERR_STREAM_PREMATURE_CLOSE',
+  // node:http2: a stream reset by the peer (RST_STREAM with an error code, REFUSED_STREAM among
+  // them), a stream cancelled because its session went away, a session that got GOAWAY or
+  // failed, a request on a session already destroyed.
+  'ERR_HTTP2_STREAM_ERROR',
+  'ERR_HTTP2_STREAM_CANCEL',
+  'ERR_HTTP2_GOAWAY_SESSION',
+  'ERR_HTTP2_SESSION_ERROR',
+  'ERR_HTTP2_INVALID_SESSION',
 ]);
 
 function flagOf(error: unknown): FailureFlag | undefined {
@@ -290,7 +298,10 @@ const PRIORITY: readonly FailureFlag[] = ['UT', 'DC', 'UF', 'UC'];
  *   connection failure, `UT` is for a response that did not come). Also any error not listed
  *   here: no response arrived and none of the other flags can be told.
  * - `UC` reset or closed: `ECONNRESET` (`socket hang up`), `EPIPE`, undici's `UND_ERR_SOCKET`
- *   (`other side closed`), `UND_ERR_CLOSED`.
+ *   (`other side closed`), `UND_ERR_CLOSED`; node:http2's `ERR_HTTP2_STREAM_ERROR` (the peer
+ *   reset the stream), `ERR_HTTP2_STREAM_CANCEL` (its session went away: a refused connection's
+ *   cancel names `ECONNREFUSED` as its cause, hence `UF`), `ERR_HTTP2_GOAWAY_SESSION`,
+ *   `ERR_HTTP2_SESSION_ERROR`, `ERR_HTTP2_INVALID_SESSION`.
  *
  * @param error - The client's error.
  * @param reason - Checked first when given: the reason of the caller's aborted signal, for
@@ -315,12 +326,34 @@ export function failureFlag(error: unknown, reason?: unknown): FailureFlag {
   return 'UF';
 }
 
+/**
+ * What a `ClientObservation` of this package may also say, when the client can tell: the HTTP
+ * version the call went over and whether its connection had carried an earlier call, as a
+ * `ServerObservation` says of the request it answered. node:http2 streams (see
+ * `http2-session-hook`) give both; a record without them is one whose client cannot tell.
+ */
+export interface HttpClientObservation extends ClientObservation {
+  /** `2.0` for a node:http2 stream. */
+  readonly httpVersion?: string;
+  /** Whether an earlier call already used this connection (for HTTP/2: this session). */
+  readonly reusedSocket?: boolean;
+}
+
+/** What the client knows of the connection a call went over, when it can tell. */
+export interface CallConnection {
+  /** The peer, when the client exposes its socket. Default: `null` (undici hides it). */
+  readonly remote?: Endpoint | null;
+  /** The HTTP version, `2.0` for a node:http2 stream; left out of the record when not given. */
+  readonly httpVersion?: string;
+  /** Whether the connection carried an earlier call; left out of the record when not given. */
+  readonly reusedSocket?: boolean;
+}
+
 /** How a call ended, as {@link write} records it. */
-interface CallOutcome {
+interface CallOutcome extends CallConnection {
   readonly status: number | null;
   readonly echoedRequestId: string | null;
   readonly failure: FailureFlag | null;
-  readonly remote: Endpoint | null;
   /** The response's trail header, for a diagnostic call. */
   readonly trail?: string | undefined;
 }
@@ -329,14 +362,15 @@ function write(call: ClientCall, outcome: CallOutcome): void {
   if (call.done) return;
   call.done = true;
   call.forget?.();
-  const { status, echoedRequestId, failure, remote, trail } = outcome;
+  const { status, echoedRequestId, failure, remote = null, trail } = outcome;
+  const { httpVersion, reusedSocket } = outcome;
   if (call.diagnostic !== undefined) {
     const at = remote === null ? null : trailAddress(remote.address, remote.port);
     if (failure !== null) call.diagnostic.failure(failure, at);
     else if (status !== null) call.diagnostic.response(status, trail, at);
   }
   if (call.observer === undefined) return;
-  const observation: ClientObservation = {
+  const observation: HttpClientObservation = {
     hoptrace: 'client',
     service: call.observer.service,
     requestId: call.requestId,
@@ -349,17 +383,18 @@ function write(call: ClientCall, outcome: CallOutcome): void {
     failure,
     start: call.start,
     durationMs: performance.now() - call.startedAt,
+    // Only when the client told them: the records of every other client keep their fields.
+    ...(httpVersion === undefined ? undefined : { httpVersion }),
+    ...(reusedSocket === undefined ? undefined : { reusedSocket }),
   };
   call.observer.record(observation);
 }
 
 /** A response whose headers arrived, as {@link recordResponse} takes it. */
-export interface ClientResponse {
+export interface ClientResponse extends CallConnection {
   readonly status: number;
   /** The response headers, any form {@link responseHeader} reads. */
   readonly headers: unknown;
-  /** The peer, when the client exposes its socket; `null` otherwise (undici hides it). */
-  readonly remote?: Endpoint | null;
 }
 
 /**
@@ -372,21 +407,31 @@ export interface ClientResponse {
  */
 export function recordResponse(call: ClientCall, response: ClientResponse): void {
   try {
-    const { status, headers, remote = null } = response;
+    const { status, headers } = response;
     const echoed = responseHeader(headers, call.requestIdHeader) ?? null;
     const trail = call.diagnostic === undefined ? undefined : responseHeader(headers, TRAIL_HEADER);
-    write(call, { status, echoedRequestId: echoed, failure: null, remote, trail });
+    write(call, {
+      ...connectionOf(response),
+      status,
+      echoedRequestId: echoed,
+      failure: null,
+      trail,
+    });
   } catch {
     // Observing must never change the call.
   }
 }
 
+/** The connection fields alone of a response or failure: the record takes nothing else of them. */
+function connectionOf(given: CallConnection): CallConnection {
+  const { remote, httpVersion, reusedSocket } = given;
+  return { remote, httpVersion, reusedSocket };
+}
+
 /** A call that got no response, as {@link recordFailure} takes it. */
-export interface ClientFailure {
+export interface ClientFailure extends CallConnection {
   /** The client's error. */
   readonly error: unknown;
-  /** The peer, when the client exposes its socket. Default: `null`. */
-  readonly remote?: Endpoint | null;
   /** The reason of the caller's aborted signal, for clients (axios) that replace it (see {@link failureFlag}). */
   readonly reason?: unknown;
 }
@@ -401,9 +446,9 @@ export interface ClientFailure {
  */
 export function recordFailure(call: ClientCall, failure: ClientFailure): void {
   try {
-    const { error, remote = null, reason } = failure;
+    const { error, reason } = failure;
     const flag = call.timedOut ? 'UT' : failureFlag(error, reason);
-    write(call, { status: null, echoedRequestId: null, failure: flag, remote });
+    write(call, { ...connectionOf(failure), status: null, echoedRequestId: null, failure: flag });
   } catch {
     // Observing must never change the call.
   }

@@ -6,6 +6,7 @@ import {
   type IncomingHttpHeaders,
   type Server,
 } from 'node:http';
+import { connect, createServer as createHttp2Server } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -131,5 +132,47 @@ describe('hoptraceHandler', () => {
     expect(() => hoptraceHandler(42 as never)).toThrow(
       /option "handler" must be a request listener/,
     );
+  });
+
+  it('serves the node:http2 compatibility API, typed by http2.createServer, with no cast', async () => {
+    const http2Server = createHttp2Server(
+      hoptraceHandler((request, response) => {
+        request.on('end', () => {
+          response.end(`${getContext().requestId} ${request.httpVersion}`);
+        });
+        request.resume();
+      }),
+    );
+    await new Promise<void>((resolve) => http2Server.listen(0, '127.0.0.1', resolve));
+    const session = connect(`http://127.0.0.1:${(http2Server.address() as AddressInfo).port}`);
+    try {
+      const answers = await Promise.all(
+        ['h2-a', 'h2-b'].map(
+          (id) =>
+            new Promise<[unknown, string]>((resolve, reject) => {
+              const stream = session.request({ ':path': '/', 'x-request-id': id });
+              let echoed: unknown;
+              let body = '';
+              stream.on('response', (headers) => {
+                echoed = headers['x-request-id'];
+              });
+              stream.setEncoding('utf8');
+              stream.on('data', (chunk: string) => {
+                body += chunk;
+              });
+              stream.on('end', () => resolve([echoed, body]));
+              stream.on('error', reject);
+              stream.end();
+            }),
+        ),
+      );
+      expect(answers).toEqual([
+        ['h2-a', 'h2-a 2.0'],
+        ['h2-b', 'h2-b 2.0'],
+      ]);
+    } finally {
+      session.close();
+      await new Promise<void>((resolve) => http2Server.close(() => resolve()));
+    }
   });
 });
