@@ -14,6 +14,7 @@ import {
   type SinkRequest,
   send,
   startHeaderSink,
+  TRACE_HEADER_NAMES,
 } from '@hoptrace/test-utils';
 import axios from 'axios';
 import express from 'express';
@@ -35,24 +36,11 @@ interface Hop {
   readonly downstream: Hop | SinkRequest;
 }
 
-const PROPAGATION = [
-  'x-request-id',
-  'b3',
-  'x-b3-traceid',
-  'x-b3-spanid',
-  'x-b3-parentspanid',
-  'x-b3-sampled',
-  'traceparent',
-  'tracestate',
-  'baggage',
-  'x-ot-span-context',
-];
-
 function propagationHeaders(
   headers: Record<string, string | string[] | undefined>,
 ): Record<string, string | string[] | undefined> {
   return Object.fromEntries(
-    PROPAGATION.filter((name) => name in headers).map((name) => [name, headers[name]]),
+    TRACE_HEADER_NAMES.filter((name) => name in headers).map((name) => [name, headers[name]]),
   );
 }
 
