@@ -1,17 +1,15 @@
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { HoptraceOptions } from '@hoptrace/core';
-import { close, describeObservationCases, listen } from '@hoptrace/test-utils';
+import { describeObservationCases, listening, type StartedApp } from '@hoptrace/test-utils';
 import { describe } from 'vitest';
 import { hoptrace } from '../src/index.js';
 import { KOA_MAJORS } from './test-app.js';
 
 describe.each(KOA_MAJORS)('%s: observations', (_name, Koa) => {
-  let server: Server | undefined;
-
   describeObservationCases({
     service: 'koa-app',
     nestedRoute: false,
-    async start(options: HoptraceOptions, arrived: () => void): Promise<number> {
+    start(options: HoptraceOptions, arrived: () => void): Promise<StartedApp> {
       const app = new Koa();
       app.use(hoptrace(options));
       app.use(async (ctx, next) => {
@@ -28,12 +26,7 @@ describe.each(KOA_MAJORS)('%s: observations', (_name, Koa) => {
         }
         await next();
       });
-      server = createServer(app.callback());
-      return listen(server);
-    },
-    async stop(): Promise<void> {
-      if (server !== undefined) await close(server);
-      server = undefined;
+      return listening(createServer(app.callback()));
     },
   });
 });

@@ -1,8 +1,8 @@
-import { Agent } from 'node:http';
+import { Agent, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { setImmediate as turn } from 'node:timers/promises';
 import { afterEach, expect, it } from 'vitest';
-import { send } from './http-client.js';
+import { close, listen, send } from './http-client.js';
 import { sendRaw } from './raw-request.js';
 
 /** A sampled W3C `traceparent` the observation cases send; its IDs are in {@link firstRequestFields}. */
@@ -55,10 +55,27 @@ export interface ObservedApp {
   service: string;
   /** Whether the app has the nested `/api/items/:id` route. */
   nestedRoute: boolean;
-  /** Starts the app with the adapter given `options`; resolves to the port it listens on. */
-  start(options: ObservedOptions, arrived: () => void): Promise<number>;
-  /** Closes the app last started, if it is still open. */
-  stop(): Promise<void>;
+  /** Starts the app with the adapter given `options`, listening at a port the OS picks. */
+  start(options: ObservedOptions, arrived: () => void): Promise<StartedApp>;
+}
+
+/** An app {@link ObservedApp.start} started: the port it listens on, and how to close it. */
+export interface StartedApp {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `server` on 127.0.0.1 at a port the OS picks: the {@link StartedApp} of an app served by
+ * a plain `node:http` server.
+ *
+ * @example
+ * ```ts
+ * start: async (options) => listening(createServer(appWith(options))),
+ * ```
+ */
+export async function listening(server: Server): Promise<StartedApp> {
+  return { port: await listen(server), close: () => close(server) };
 }
 
 /**
@@ -113,10 +130,19 @@ export async function sendOnOneSocket(
  */
 export function describeObservationCases(app: ObservedApp): void {
   const { service, nestedRoute } = app;
-  const start = (options: ObservedOptions, arrived: () => void = () => {}): Promise<number> =>
-    app.start(options, arrived);
+  /** The app last started, until it is stopped. */
+  let started: StartedApp | undefined;
+  const start = async (options: ObservedOptions, arrived: () => void = () => {}) => {
+    started = await app.start(options, arrived);
+    return started.port;
+  };
+  const stop = async (): Promise<void> => {
+    const last = started;
+    started = undefined;
+    await last?.close();
+  };
 
-  afterEach(() => app.stop());
+  afterEach(stop);
 
   function collect(): [ObservedRecord[], ObservedOptions] {
     const records: ObservedRecord[] = [];
@@ -195,7 +221,7 @@ export function describeObservationCases(app: ObservedApp): void {
         const response = await send(port, { path, headers: { 'x-request-id': `same${path}` } });
         seen.push([response.status, response.headers['x-request-id'], response.body]);
       }
-      await app.stop();
+      await stop();
       return seen;
     };
     const thrown: unknown[] = [];
