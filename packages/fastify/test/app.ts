@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type HoptraceOptions, tryGetContext } from '@hoptrace/core';
-import { close, continuations, listen } from '@hoptrace/test-utils';
+import { close, continuations, listen, type StartedApp } from '@hoptrace/test-utils';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
 import { hoptrace, hoptraceServerOptions } from '../src/index.js';
@@ -121,6 +121,22 @@ export async function startTestApp(
     seen,
     async close() {
       await close(app.server);
+      await app.close();
+    },
+  };
+}
+
+/**
+ * Starts `app` listening on 127.0.0.1 at a port the OS picks; resolves to its port and a `close`
+ * that closes the app.
+ */
+export async function listenApp(app: FastifyInstance): Promise<StartedApp> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    port,
+    async close() {
       await app.close();
     },
   };

@@ -10,6 +10,7 @@ import {
 } from '@hoptrace/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hoptrace, hoptraceServerOptions } from '../src/index.js';
+import { listenApp } from './app.js';
 import { FASTIFY_VERSIONS } from './fastify-versions.js';
 
 /**
@@ -74,9 +75,7 @@ describe.each(FASTIFY_VERSIONS)('%s', (_name, factory) => {
         distinct: request.raw.headersDistinct[DIAGNOSTICS_HEADER] ?? null,
         rawHeaders: request.raw.rawHeaders,
       }));
-      await app.listen({ port: 0, host: '127.0.0.1' });
-      const address = app.server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      const { port } = await listenApp(app);
       const seen = await expectTokenStripped(port, token, 'rawHeaders');
       expect(seen).toMatchObject({ header: null, raw: null, distinct: null });
       expect(logged).not.toBe('');

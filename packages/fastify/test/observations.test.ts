@@ -2,6 +2,7 @@ import type { HoptraceOptions } from '@hoptrace/core';
 import { describeObservationCases, type StartedApp } from '@hoptrace/test-utils';
 import { describe } from 'vitest';
 import { hoptrace, hoptraceServerOptions } from '../src/index.js';
+import { listenApp } from './app.js';
 import { FASTIFY_VERSIONS } from './fastify-versions.js';
 
 describe.each(FASTIFY_VERSIONS)('%s: observations', (_name, factory) => {
@@ -24,15 +25,7 @@ describe.each(FASTIFY_VERSIONS)('%s: observations', (_name, factory) => {
         arrived();
         return new Promise(() => {});
       });
-      await app.listen({ port: 0, host: '127.0.0.1' });
-      const address = app.server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      return {
-        port,
-        async close() {
-          await app.close();
-        },
-      };
+      return listenApp(app);
     },
   });
 });

@@ -16,7 +16,13 @@ export {
   describeTokenStaysInHoptrace,
   diagnosticsTokenCases,
 } from './diagnostics-token-cases.js';
-export { countHeaderReads, type HeaderReads } from './header-reads.js';
+export {
+  countHeaderReads,
+  describeTraceReadOnFirstUse,
+  type FirstUseApp,
+  type FirstUseCase,
+  type HeaderReads,
+} from './header-reads.js';
 export {
   groupRawHeaders,
   type HeaderSink,
