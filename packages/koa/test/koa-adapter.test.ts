@@ -2,10 +2,10 @@ import { Agent } from 'node:http';
 import { parseRequestId } from '@hoptrace/core';
 import {
   assertHostileCaseHandled,
-  assertNoLeaks,
   HOSTILE_HEADER_CASES,
-  postEach,
+  itKeepsRequestsApart,
   send,
+  thrownBy,
 } from '@hoptrace/test-utils';
 import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -36,12 +36,7 @@ describe('hoptrace()', () => {
     [{ requestIDHeader: 'x-id' }, 'requestIDHeader'],
     [{ generateRequestId: () => 'has spaces' }, 'generateRequestId'],
   ])('throws at construction on %o, naming %s', (options, option) => {
-    let thrown: unknown;
-    try {
-      hoptrace(options as never);
-    } catch (error) {
-      thrown = error;
-    }
+    const thrown = thrownBy(() => hoptrace(options as never));
     expect(HoptraceOptionsError.isInstance(thrown)).toBe(true);
     expect((thrown as HoptraceOptionsError).option).toBe(option);
     expect((thrown as Error).message).toContain(`"${option}"`);
@@ -203,17 +198,10 @@ describe.each(KOA_MAJORS)('%s', (_name, KoaClass) => {
   });
 
   describe('leak test', () => {
-    it('keeps 2,000 interleaved requests (100 concurrent, random delays) apart', async () => {
-      await assertNoLeaks({ port });
-    });
-
-    it('keeps 500 interleaved POST requests apart after koa-bodyparser', async () => {
-      await assertNoLeaks({
-        port,
-        requests: 500,
-        requestFor: postEach('application/json', '{"a":1}'),
-      });
-    });
+    itKeepsRequestsApart(
+      () => port,
+      'keeps 500 interleaved POST requests apart after koa-bodyparser',
+    );
   });
 
   describe('hostile headers', () => {

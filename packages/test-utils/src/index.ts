@@ -47,6 +47,7 @@ export {
 } from './http-client.js';
 export {
   assertNoLeaks,
+  itKeepsRequestsApart,
   type LeakTestOptions,
   type LeakTestResult,
   postEach,

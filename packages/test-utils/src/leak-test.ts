@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { it } from 'vitest';
 import { send } from './http-client.js';
 
 /**
@@ -126,4 +127,29 @@ export async function assertNoLeaks(options: LeakTestOptions): Promise<void> {
     `${mismatches.length} mismatches, ${sent} of ${total} requests sent:\n${mismatches.slice(0, 20).join('\n')}`,
   );
   assert.equal(sent, total, `sent ${sent} of ${total} requests`);
+}
+
+/**
+ * Registers, in the enclosing `describe`, the two leak tests of an adapter on a real server:
+ * "keeps 2,000 interleaved requests (100 concurrent, random delays) apart", and `postsName`, 500
+ * interleaved POSTs of a JSON body that the app's body parser read first. `port()` is the port of
+ * the app (started in a `beforeAll`), whose leak-test route answers every path and method.
+ *
+ * @example
+ * ```ts
+ * itKeepsRequestsApart(() => port, 'keeps 500 interleaved POSTs apart after express.json()');
+ * ```
+ */
+export function itKeepsRequestsApart(port: () => number, postsName: string): void {
+  it('keeps 2,000 interleaved requests (100 concurrent, random delays) apart', async () => {
+    await assertNoLeaks({ port: port() });
+  });
+
+  it(postsName, async () => {
+    await assertNoLeaks({
+      port: port(),
+      requests: 500,
+      requestFor: postEach('application/json', '{"a":1}'),
+    });
+  });
 }

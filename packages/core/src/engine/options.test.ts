@@ -1,3 +1,4 @@
+import { thrownBy } from '@hoptrace/test-utils';
 import { describe, expect, it } from 'vitest';
 import { HoptraceOptionsError } from '../errors.js';
 import { type HoptraceOptions, resolveOptions } from './options.js';
@@ -104,12 +105,7 @@ describe('resolveOptions', () => {
     ['requestIdHeadr', { requestIdHeadr: 'x' }, /option "requestIdHeadr" is not a hoptrace option/],
   ];
   it.each(bad)('throws naming %s', (option, options, message) => {
-    let thrown: unknown;
-    try {
-      resolveOptions(options as HoptraceOptions);
-    } catch (error) {
-      thrown = error;
-    }
+    const thrown = thrownBy(() => resolveOptions(options as HoptraceOptions));
     expect(HoptraceOptionsError.isInstance(thrown)).toBe(true);
     expect(thrown).toBeInstanceOf(TypeError);
     expect((thrown as HoptraceOptionsError).option).toBe(option);
