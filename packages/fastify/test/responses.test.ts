@@ -1,13 +1,11 @@
 import { Writable } from 'node:stream';
 import { parseRequestId, tryGetContext } from '@hoptrace/core';
-import { close, listen, send } from '@hoptrace/test-utils';
+import { close, expectRequestIdOnAnswers, FRESH_UUID, listen, send } from '@hoptrace/test-utils';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hoptrace, hoptraceServerOptions } from '../src/index.js';
 import { startTestApp, useTestApp } from './app.js';
 import { FASTIFY_VERSIONS } from './fastify-versions.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe.each(FASTIFY_VERSIONS)('%s: every response carries the request ID', (_name, factory) => {
   const server = useTestApp(factory);
@@ -25,13 +23,7 @@ describe.each(FASTIFY_VERSIONS)('%s: every response carries the request ID', (_n
     ['a 403 sent from a preHandler hook before the route', '/early/pre-handler', 403],
     ['a 202 written to reply.raw after reply.hijack()', '/hijack', 202],
   ])('%s', async (_case, path, status) => {
-    const incoming = await send(server().port, { path, headers: { 'x-request-id': 'given-id' } });
-    expect(incoming.status).toBe(status);
-    expect(incoming.headers['x-request-id']).toBe('given-id');
-
-    const fresh = await send(server().port, { path });
-    expect(fresh.status).toBe(status);
-    expect(fresh.headers['x-request-id']).toMatch(UUID);
+    await expectRequestIdOnAnswers(server().port, path, status, 'given-id');
   });
 
   it('echoes a valid incoming ID unchanged, also an Envoy UUID (version digit rewritten)', async () => {
@@ -55,7 +47,7 @@ describe.each(FASTIFY_VERSIONS)('%s: every response carries the request ID', (_n
     for (const headers of cases) {
       const response = await send(server().port, { path: '/ids', headers });
       const id = response.headers['x-request-id'];
-      expect(id).toMatch(UUID);
+      expect(id).toMatch(FRESH_UUID);
       expect(JSON.parse(response.body)).toEqual({ id, hoptrace: id, requestId: id });
     }
   });
@@ -181,7 +173,7 @@ describe.each(FASTIFY_VERSIONS)(
         expect(given.headers['x-request-id']).toBe('early');
         expect(JSON.parse(given.body).id).toBe('early');
         const fresh = await send(port, { path });
-        expect(fresh.headers['x-request-id']).toMatch(UUID);
+        expect(fresh.headers['x-request-id']).toMatch(FRESH_UUID);
         expect(JSON.parse(fresh.body).id).toBe(fresh.headers['x-request-id']);
       },
     );

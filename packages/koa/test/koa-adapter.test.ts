@@ -2,6 +2,7 @@ import { Agent } from 'node:http';
 import { parseRequestId } from '@hoptrace/core';
 import {
   assertHostileCaseHandled,
+  expectRequestIdOnAnswers,
   HOSTILE_HEADER_CASES,
   itKeepsRequestsApart,
   send,
@@ -65,12 +66,7 @@ describe.each(KOA_MAJORS)('%s', (_name, KoaClass) => {
       ['a thrown error', '/throw', 500],
       ['an error after await (rejected promise)', '/reject', 500],
     ])('%s', async (_case, path, status) => {
-      const echoed = await send(port, { path, headers: { 'x-request-id': 'client-id-1' } });
-      expect(echoed.status).toBe(status);
-      expect(echoed.headers['x-request-id']).toBe('client-id-1');
-      const fresh = await send(port, { path });
-      expect(fresh.status).toBe(status);
-      expect(fresh.headers['x-request-id']).toMatch(FRESH_UUID);
+      await expectRequestIdOnAnswers(port, path, status, 'client-id-1');
     });
 
     it('replaces an invalid incoming ID with a fresh UUID', async () => {

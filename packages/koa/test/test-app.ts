@@ -19,7 +19,7 @@ export const KOA_MAJORS: readonly (readonly [string, KoaClass, 2 | 3])[] = [
 ];
 
 /** A UUID as `crypto.randomUUID()` makes them: what a request without a valid ID gets. */
-export const FRESH_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+export { FRESH_UUID } from '@hoptrace/test-utils';
 
 /** The request ID in the current async context, or `undefined` when none is active. */
 export const seenRequestId = (): string | undefined => tryGetContext()?.requestId;

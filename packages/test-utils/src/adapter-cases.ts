@@ -68,3 +68,30 @@ export async function expectTokenStripped(
   expect(JSON.stringify(seen)).not.toContain(token);
   return seen;
 }
+
+/** A UUID as `crypto.randomUUID()` makes them: the ID hoptrace gives a request without a valid one. */
+export const FRESH_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/**
+ * Sends `GET path` to `port` twice, once with request ID `id` and once without one: both answers
+ * must have `status`, the first must carry `id` back in `x-request-id`, the second a
+ * {@link FRESH_UUID}.
+ *
+ * @example
+ * ```ts
+ * await expectRequestIdOnAnswers(port, '/no-such-route', 404, 'client-id-1');
+ * ```
+ */
+export async function expectRequestIdOnAnswers(
+  port: number,
+  path: string,
+  status: number,
+  id: string,
+): Promise<void> {
+  const echoed = await send(port, { path, headers: { 'x-request-id': id } });
+  expect(echoed.status).toBe(status);
+  expect(echoed.headers['x-request-id']).toBe(id);
+  const fresh = await send(port, { path });
+  expect(fresh.status).toBe(status);
+  expect(fresh.headers['x-request-id']).toMatch(FRESH_UUID);
+}

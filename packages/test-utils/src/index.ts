@@ -1,7 +1,9 @@
 export {
   ADAPTER_BAD_OPTION_CASES,
   describeAdapterBadOptions,
+  expectRequestIdOnAnswers,
   expectTokenStripped,
+  FRESH_UUID,
 } from './adapter-cases.js';
 export {
   BAD_OPTION_CASES,
