@@ -1,18 +1,17 @@
-import {
-  type ClientObservation,
-  type Endpoint,
-  type FailureFlag,
-  parseB3Single,
-  parseTraceparent,
-  type TraceContext,
-  type WritableHeaderCarrier,
+import type {
+  ClientObservation,
+  Endpoint,
+  FailureFlag,
+  TraceContext,
+  WritableHeaderCarrier,
 } from '@hoptrace/core';
 import {
   type HeaderTarget,
   headerTarget,
-  isHexId,
   type ResolvedObserver,
   type ResolvedOptions,
+  type SentIdentity,
+  sentIdentity,
 } from '@hoptrace/core/adapter';
 import {
   type DiagnosticCall,
@@ -94,23 +93,6 @@ export function socketEndpoint(socket: unknown): Endpoint | null {
   }
 }
 
-/** The trace and span ID a call carried, read back from the headers written. */
-function sentIdentity(target: HeaderTarget): { traceId: string | null; spanId: string | null } {
-  const traceparent = target.get('traceparent');
-  const w3c = traceparent === undefined ? undefined : parseTraceparent(traceparent);
-  if (w3c !== undefined) return { traceId: w3c.traceId, spanId: w3c.parentId };
-  const single = target.get('b3');
-  const b3 = single === undefined ? undefined : parseB3Single(single);
-  if (b3?.traceId !== undefined) return { traceId: b3.traceId, spanId: b3.spanId };
-  const traceId = target.get('x-b3-traceid');
-  const spanId = target.get('x-b3-spanid');
-  return {
-    traceId:
-      traceId !== undefined && (isHexId(traceId, 32) || isHexId(traceId, 16)) ? traceId : null,
-    spanId: spanId !== undefined && isHexId(spanId, 16) ? spanId : null,
-  };
-}
-
 /** What {@link startClientCall} is told about a call that got hoptrace's headers. */
 export interface ClientCallStart {
   /** The request context whose headers the call carries. */
@@ -170,10 +152,7 @@ export function startClientCall(
   if (source === 'hook' && takeRecordedByClient(context, key)) return undefined;
   let diagnostic: DiagnosticCall | undefined;
   if (hop !== undefined) {
-    let identity: { traceId: string | null; spanId: string | null } = {
-      traceId: null,
-      spanId: null,
-    };
+    let identity: SentIdentity = { traceId: null, spanId: null };
     try {
       if (target !== undefined) identity = sentIdentity(target);
     } catch {
