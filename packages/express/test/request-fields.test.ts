@@ -15,6 +15,11 @@ function fields(request: Request) {
   };
 }
 
+/** What {@link fields} reports when the context holds `id` and `req.id` reads `reqId`. */
+function agreeing(id: string, reqId = id) {
+  return { id: reqId, contextId: id, sameAsCore: true };
+}
+
 // req.id and req.hoptrace read the context through accessors on Express's request prototype
 // (one property write per request instead of three): these are the places where a plain own
 // property and an accessor could differ.
@@ -71,51 +76,31 @@ describe.each(EXPRESS_VERSIONS)('%s: req.id and req.hoptrace', (_name, express) 
     await close(plainServer);
   });
 
+  /** GET `path` with request ID `id`: the status and the parsed answer. */
+  async function fieldsAt(path: string, id: string): Promise<{ status: number; body: unknown }> {
+    const response = await send(port, { path, headers: { 'x-request-id': id } });
+    return { status: response.status, body: JSON.parse(response.body) };
+  }
+
   it('read the request ID and the context, the one core binds to the request', async () => {
-    const response = await send(port, { path: '/', headers: { 'x-request-id': 'fields-1' } });
-    expect(JSON.parse(response.body)).toEqual({
-      id: 'fields-1',
-      contextId: 'fields-1',
-      sameAsCore: true,
-    });
+    expect((await fieldsAt('/', 'fields-1')).body).toEqual(agreeing('fields-1'));
   });
 
   it('replace a req.id set by a middleware that ran before hoptrace', async () => {
-    const response = await send(port, {
-      path: '/earlier',
-      headers: { 'x-request-id': 'fields-2' },
-    });
-    expect(JSON.parse(response.body)).toEqual({
-      id: 'fields-2',
-      contextId: 'fields-2',
-      sameAsCore: true,
-    });
+    expect((await fieldsAt('/earlier', 'fields-2')).body).toEqual(agreeing('fields-2'));
   });
 
   it('let a later middleware assign req.id, as an own property would', async () => {
-    const response = await send(port, { path: '/later', headers: { 'x-request-id': 'fields-3' } });
-    expect(JSON.parse(response.body)).toEqual({
-      id: 'logger-fields-3',
-      contextId: 'fields-3',
-      sameAsCore: true,
-    });
+    expect((await fieldsAt('/later', 'fields-3')).body).toEqual(
+      agreeing('fields-3', 'logger-fields-3'),
+    );
   });
 
   it('are there in a mounted sub-app and in error handlers', async () => {
-    const sub = await send(port, { path: '/sub', headers: { 'x-request-id': 'fields-4' } });
-    expect(JSON.parse(sub.body)).toEqual({
-      id: 'fields-4',
-      contextId: 'fields-4',
-      sameAsCore: true,
-    });
-    const failed = await send(port, { path: '/error', headers: { 'x-request-id': 'fields-5' } });
+    expect((await fieldsAt('/sub', 'fields-4')).body).toEqual(agreeing('fields-4'));
+    const failed = await fieldsAt('/error', 'fields-5');
     expect(failed.status).toBe(500);
-    expect(JSON.parse(failed.body)).toEqual({
-      id: 'fields-5',
-      contextId: 'fields-5',
-      sameAsCore: true,
-      message: 'boom',
-    });
+    expect(failed.body).toEqual({ ...agreeing('fields-5'), message: 'boom' });
   });
 
   it('are absent on the requests of an app without hoptrace', async () => {

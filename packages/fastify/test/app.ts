@@ -127,6 +127,24 @@ export async function startTestApp(
 }
 
 /**
+ * Readies `app`, starts its server on 127.0.0.1 at a port the OS picks, runs `use(port)`, then
+ * closes the server (keep-alive connections ended first) and the app, whether `use` passed or not.
+ */
+export async function usingApp<Result>(
+  app: FastifyInstance,
+  use: (port: number) => Promise<Result>,
+): Promise<Result> {
+  await app.ready();
+  const port = await listen(app.server);
+  try {
+    return await use(port);
+  } finally {
+    await close(app.server);
+    await app.close();
+  }
+}
+
+/**
  * Starts `app` listening on 127.0.0.1 at a port the OS picks; resolves to its port and a `close`
  * that closes the app.
  */

@@ -1,10 +1,11 @@
 // A hook added before the plugin runs before hoptrace's onRequest: request.hoptrace there is the
 // context hoptrace's genReqId bound to the raw request, where that genReqId is in place.
 import type { TraceContext } from '@hoptrace/core';
-import { close, listen, send } from '@hoptrace/test-utils';
+import { send } from '@hoptrace/test-utils';
 import type { FastifyServerOptions } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { hoptrace, hoptraceServerOptions } from '../src/index.js';
+import { usingApp } from './app.js';
 import { FASTIFY_VERSIONS } from './fastify-versions.js';
 
 async function seenBeforeThePlugin(
@@ -18,15 +19,10 @@ async function seenBeforeThePlugin(
   });
   await app.register(hoptrace);
   app.get('/', async () => 'ok');
-  await app.ready();
-  const port = await listen(app.server);
-  try {
+  return usingApp(app, async (port) => {
     await send(port, { path: '/', headers: { 'x-request-id': 'early-hook' } });
     return (seen as TraceContext | null)?.requestId ?? null;
-  } finally {
-    await close(app.server);
-    await app.close();
-  }
+  });
 }
 
 describe.each(FASTIFY_VERSIONS)(

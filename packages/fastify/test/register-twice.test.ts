@@ -1,9 +1,10 @@
 // An app and one of its plugins may both register hoptrace: the second registration must neither
 // fail on Fastify's decorator check nor give a request a second ID.
 import { HoptraceOptionsError } from '@hoptrace/core';
-import { close, listen, send } from '@hoptrace/test-utils';
+import { send } from '@hoptrace/test-utils';
 import { describe, expect, it } from 'vitest';
 import { hoptrace } from '../src/index.js';
+import { usingApp } from './app.js';
 import { FASTIFY_VERSIONS } from './fastify-versions.js';
 
 describe.each(FASTIFY_VERSIONS)('%s: registering hoptrace twice', (_name, factory) => {
@@ -16,9 +17,7 @@ describe.each(FASTIFY_VERSIONS)('%s: registering hoptrace twice', (_name, factor
     });
     await app.register(hoptrace, { mode: 'child' });
     app.get('/', async (request) => ({ seen: request.hoptrace.requestId }));
-    await app.ready();
-    const port = await listen(app.server);
-    try {
+    await usingApp(app, async (port) => {
       for (const path of ['/', '/inner']) {
         const response = await send(port, { path, headers: { 'x-request-id': 'twice-1' } });
         expect(response.status).toBe(200);
@@ -26,10 +25,7 @@ describe.each(FASTIFY_VERSIONS)('%s: registering hoptrace twice', (_name, factor
         // Node joins a repeated header with ', ': one value means one header.
         expect(response.headers['x-request-id']).toBe('twice-1');
       }
-    } finally {
-      await close(app.server);
-      await app.close();
-    }
+    });
   });
 
   it('with other options is refused, naming them', async () => {

@@ -5,12 +5,12 @@
 // Written after an attempt to add the re-entry hooks only where the app has hooks (seen through
 // `addHook` and `onRoute`) lost the context in most of these cases.
 import { tryGetContext } from '@hoptrace/core';
-import { close, listen, send } from '@hoptrace/test-utils';
+import { send } from '@hoptrace/test-utils';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { fastifyPlugin } from 'fastify-plugin';
 import { describe, expect, it } from 'vitest';
 import { hoptrace } from '../src/index.js';
-import { fromStartup } from './app.js';
+import { fromStartup, usingApp } from './app.js';
 import { FASTIFY_VERSIONS } from './fastify-versions.js';
 
 /** A callback hook that continues from the start-up context. */
@@ -132,9 +132,7 @@ describe.each(FASTIFY_VERSIONS)('%s: the handler sees the context', (_name, fact
   it.each(STYLES)('$name', async (style) => {
     const app = factory();
     await style.build(app);
-    await app.ready();
-    const port = await listen(app.server);
-    try {
+    await usingApp(app, async (port) => {
       const responses = await Promise.all(
         ['style-1', 'style-2', 'style-3'].map((id) =>
           send(port, { path: style.path ?? '/', headers: { 'x-request-id': id } }),
@@ -148,9 +146,6 @@ describe.each(FASTIFY_VERSIONS)('%s: the handler sees the context', (_name, fact
         { seen: 'style-2' },
         { seen: 'style-3' },
       ]);
-    } finally {
-      await close(app.server);
-      await app.close();
-    }
+    });
   });
 });

@@ -4,7 +4,7 @@ import { close, expectRequestIdOnAnswers, FRESH_UUID, listen, send } from '@hopt
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hoptrace, hoptraceServerOptions } from '../src/index.js';
-import { startTestApp, useTestApp } from './app.js';
+import { startTestApp, useTestApp, usingApp } from './app.js';
 import { FASTIFY_VERSIONS } from './fastify-versions.js';
 
 describe.each(FASTIFY_VERSIONS)('%s: every response carries the request ID', (_name, factory) => {
@@ -115,17 +115,12 @@ describe.each(FASTIFY_VERSIONS)('%s: request.id and the log reqId', (name, facto
       expect(request.id).toBe('app-own-id');
     });
     app.get('/', async (request) => ({ id: request.id, hoptrace: request.hoptrace.requestId }));
-    await app.ready();
-    const port = await listen(app.server);
-    try {
+    await usingApp(app, async (port) => {
       const response = await send(port, { path: '/', headers: { 'x-request-id': 'own' } });
       expect(JSON.parse(response.body)).toEqual({ id: 'app-own-id', hoptrace: 'own' });
       await new Promise((resolve) => setTimeout(resolve, 20));
       expect(seenOnResponse).toEqual(['own']);
-    } finally {
-      await close(app.server);
-      await app.close();
-    }
+    });
   });
 });
 
