@@ -123,17 +123,7 @@ function originUrl({ protocol, hostname, port }: CallTarget): URL | undefined {
  * ```
  */
 export function absoluteTargetUrl(input: string | URL): URL | undefined {
-  try {
-    const url = typeof input === 'string' ? new URL(input) : input;
-    return callTargetUrl({
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port: url.port,
-      path: `${url.pathname}${url.search}`,
-    });
-  } catch {
-    return undefined;
-  }
+  return targetOn(input, (url) => `${url.pathname}${url.search}`);
 }
 
 /**
@@ -147,13 +137,21 @@ export function absoluteTargetUrl(input: string | URL): URL | undefined {
  */
 export function dispatchTargetUrl(origin: unknown, path: unknown): URL | undefined {
   if (typeof origin !== 'string' && !(origin instanceof URL)) return undefined;
+  return targetOn(origin, () => (typeof path === 'string' ? path : undefined));
+}
+
+/**
+ * {@link callTargetUrl} for the protocol, host and port of `base` (parsed when a string) and the
+ * path `pathOf` gives for it; `undefined` when `base` does not parse.
+ */
+function targetOn(base: string | URL, pathOf: (url: URL) => string | undefined): URL | undefined {
   try {
-    const base = typeof origin === 'string' ? new URL(origin) : origin;
+    const url = typeof base === 'string' ? new URL(base) : base;
     return callTargetUrl({
-      protocol: base.protocol,
-      hostname: base.hostname,
-      port: base.port,
-      path: typeof path === 'string' ? path : undefined,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port,
+      path: pathOf(url),
     });
   } catch {
     return undefined;
