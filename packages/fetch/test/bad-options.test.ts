@@ -2,6 +2,7 @@ import {
   BAD_OPTION_CASES,
   type BadOptionCase,
   expectOptionsRefused,
+  itRefusesEach,
   TEST_DIAGNOSTICS_TOKEN,
 } from '@hoptrace/test-utils';
 import axios from 'axios';
@@ -53,13 +54,7 @@ function thrownBy(make: () => unknown): unknown {
 }
 
 describe.each(FACTORIES)('%s refuses bad options at construction', (_name, make) => {
-  it.each(BAD)('%o: names %s', (given, option, described) => {
-    expectOptionsRefused(
-      thrownBy(() => make(given)),
-      option,
-      described,
-    );
-  });
+  itRefusesEach(BAD, (given) => thrownBy(() => make(given)));
 
   it('accepts undefined and {}', () => {
     expect(thrownBy(() => make(undefined))).toBeUndefined();

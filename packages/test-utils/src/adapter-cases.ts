@@ -33,13 +33,27 @@ export function describeAdapterBadOptions(
   make: (given: unknown) => unknown,
 ): void {
   describe(`${factory} refuses bad options at construction`, () => {
-    it.each(ADAPTER_BAD_OPTION_CASES)('%o: names %s', (given, option, described) => {
-      expectOptionsRefused(
-        thrownBy(() => make(given)),
-        option,
-        described,
-      );
-    });
+    itRefusesEach(ADAPTER_BAD_OPTION_CASES, (given) => thrownBy(() => make(given)));
+  });
+}
+
+/**
+ * One test per row of `cases`, named "`%o`: names `%s`", in the enclosing `describe`: `thrown(given)`
+ * resolves to what building with the row's options threw, which `check` (by default
+ * {@link expectOptionsRefused}) must find names the row's option and describes its value.
+ *
+ * @example
+ * ```ts
+ * itRefusesEach(BAD, (given) => thrownBy(() => createOutbound(given as OutboundOptions)));
+ * ```
+ */
+export function itRefusesEach(
+  cases: readonly BadOptionCase[],
+  thrown: (given: unknown) => unknown,
+  check: (error: unknown, option: string, described: RegExp) => void = expectOptionsRefused,
+): void {
+  it.each(cases)('%o: names %s', (given, option, described) => {
+    check(thrown(given), option, described);
   });
 }
 

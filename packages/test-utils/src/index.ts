@@ -4,6 +4,7 @@ export {
   expectRequestIdOnAnswers,
   expectTokenStripped,
   FRESH_UUID,
+  itRefusesEach,
 } from './adapter-cases.js';
 export {
   BAD_OPTION_CASES,

@@ -1,3 +1,4 @@
+import { itRefusesEach } from '@hoptrace/test-utils';
 import { describe, expect, it } from 'vitest';
 import { HoptraceOptionsError } from '../errors.js';
 import { bridgeOpenTelemetry } from '../otel/bridge.js';
@@ -106,13 +107,7 @@ function expectRefused(error: unknown, option: string, described: RegExp): void 
 }
 
 describe.each(FACTORIES)('%s refuses bad options at construction', (_name, make) => {
-  it.each(BAD)('%o: names %s', (given, option, described) => {
-    expectRefused(
-      thrownBy(() => make(given)),
-      option,
-      described,
-    );
-  });
+  itRefusesEach(BAD, (given) => thrownBy(() => make(given)), expectRefused);
 
   it('accepts undefined, {}, a null-prototype object and a frozen one', () => {
     for (const options of [undefined, {}, Object.create(null), Object.freeze({ mode: 'child' })]) {
