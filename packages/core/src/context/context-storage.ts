@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ResolvedOptions } from '../engine/options.js';
 import { NoActiveContextError } from '../errors.js';
 import { ContextSlot } from './context-slot.js';
+import { processGlobal } from './process-global.js';
 import type { TraceContext } from './trace-context.js';
 
 /**
@@ -12,23 +13,7 @@ import type { TraceContext } from './trace-context.js';
  */
 const STORAGE_KEY = Symbol.for('hoptrace.context-storage.v2');
 
-type GlobalWithStorage = typeof globalThis & { [STORAGE_KEY]?: AsyncLocalStorage<ContextSlot> };
-
-function createStorage(): AsyncLocalStorage<ContextSlot> {
-  const global = globalThis as GlobalWithStorage;
-  const existing = global[STORAGE_KEY];
-  if (existing !== undefined) return existing;
-  const storage = new AsyncLocalStorage<ContextSlot>();
-  Object.defineProperty(global, STORAGE_KEY, {
-    value: storage,
-    enumerable: false,
-    configurable: false,
-    writable: false,
-  });
-  return storage;
-}
-
-const storage = createStorage();
+const storage = processGlobal(STORAGE_KEY, () => new AsyncLocalStorage<ContextSlot>());
 
 /**
  * Where a bridge (the OpenTelemetry one) can offer a trace context when hoptrace's own store has
@@ -44,23 +29,7 @@ interface FallbackHolder {
   current: ContextFallback | undefined;
 }
 
-type GlobalWithFallback = typeof globalThis & { [FALLBACK_KEY]?: FallbackHolder };
-
-function createFallbackHolder(): FallbackHolder {
-  const global = globalThis as GlobalWithFallback;
-  const existing = global[FALLBACK_KEY];
-  if (existing !== undefined) return existing;
-  const holder: FallbackHolder = { current: undefined };
-  Object.defineProperty(global, FALLBACK_KEY, {
-    value: holder,
-    enumerable: false,
-    configurable: false,
-    writable: false,
-  });
-  return holder;
-}
-
-const fallback = createFallbackHolder();
+const fallback = processGlobal(FALLBACK_KEY, (): FallbackHolder => ({ current: undefined }));
 
 /**
  * Only reached when hoptrace's store is empty, so a request opened by a hoptrace adapter pays

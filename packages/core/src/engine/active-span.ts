@@ -1,6 +1,7 @@
 import { TRACESTATE_MAX_LENGTH } from '../codec/headers.js';
 import { isHexId } from '../codec/hex-id.js';
 import { isValidTracestate } from '../codec/tracestate.js';
+import { processGlobal } from '../context/process-global.js';
 
 /**
  * A span that a tracer (OpenTelemetry) has open in this process at the moment of an outbound
@@ -46,23 +47,7 @@ interface SourceHolder {
   current: ActiveSpanSource | undefined;
 }
 
-type GlobalWithSource = typeof globalThis & { [SOURCE_KEY]?: SourceHolder };
-
-function createSourceHolder(): SourceHolder {
-  const global = globalThis as GlobalWithSource;
-  const existing = global[SOURCE_KEY];
-  if (existing !== undefined) return existing;
-  const holder: SourceHolder = { current: undefined };
-  Object.defineProperty(global, SOURCE_KEY, {
-    value: holder,
-    enumerable: false,
-    configurable: false,
-    writable: false,
-  });
-  return holder;
-}
-
-const holder = createSourceHolder();
+const holder = processGlobal(SOURCE_KEY, (): SourceHolder => ({ current: undefined }));
 
 /**
  * Sets the function hoptrace's outbound computation (`outboundHeaders`, `injectHeaders`, and so
