@@ -31,6 +31,28 @@ export interface VectorCoverage {
   readonly rejected?: number;
 }
 
+/** "has a vector table large enough to cover every rule": at least `rows` rows. */
+export function largeEnough(rows: number): VectorCoverage {
+  return { test: 'has a vector table large enough to cover every rule', rows };
+}
+
+/** "covers valid and invalid values": at least `rows` rows, some valid and some rejected. */
+export function validAndInvalid(rows: number): VectorCoverage {
+  return { test: 'covers valid and invalid values', rows, valid: 1, rejected: 1 };
+}
+
+/**
+ * "has a table that covers valid and invalid values": more than `valid` valid rows and more than
+ * `rejected` rejected ones.
+ */
+export function moreThan(valid: number, rejected: number): VectorCoverage {
+  return {
+    test: 'has a table that covers valid and invalid values',
+    valid: valid + 1,
+    rejected: rejected + 1,
+  };
+}
+
 /**
  * In the current `describe`: the test `coverage.test`, which checks the table is as large as
  * {@link VectorCoverage} asks, then one test per row, named by the row, that `parse(input)`
@@ -39,7 +61,7 @@ export interface VectorCoverage {
  * @example
  * ```ts
  * describe('parseTraceparent vectors', () => {
- *   itParsesEveryVector(vectors, parseTraceparent, { test: 'covers valid and invalid values', rows: 35 });
+ *   itParsesEveryVector(vectors, parseTraceparent, validAndInvalid(35));
  * });
  * ```
  */

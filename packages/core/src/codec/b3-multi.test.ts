@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { b3Contexts } from '../../test/arbitraries.js';
-import { itParsesEveryVector, loadVectors } from '../../test/load-vectors.js';
+import { itParsesEveryVector, loadVectors, moreThan } from '../../test/load-vectors.js';
 import type { B3Context } from './b3-context.js';
 import {
   B3_MULTI_HEADER_NAMES,
@@ -30,11 +30,7 @@ describe('B3_MULTI_HEADER_NAMES', () => {
 });
 
 describe('parseB3Multi vectors', () => {
-  itParsesEveryVector(vectors, parseB3Multi, {
-    test: 'has a table that covers valid and invalid values',
-    valid: 11,
-    rejected: 16,
-  });
+  itParsesEveryVector(vectors, parseB3Multi, moreThan(10, 15));
 });
 
 describe('formatB3Multi', () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { b3Contexts } from '../../test/arbitraries.js';
-import { itParsesEveryVector, loadVectors } from '../../test/load-vectors.js';
+import { itParsesEveryVector, loadVectors, moreThan } from '../../test/load-vectors.js';
 import type { B3Context } from './b3-context.js';
 import { formatB3Single, parseB3Single } from './b3-single.js';
 
@@ -13,11 +13,7 @@ const SPAN_ID = 'e457b5a2e4d86bd1';
 const PARENT_SPAN_ID = '05e3ac9a4f6e3b90';
 
 describe('parseB3Single vectors', () => {
-  itParsesEveryVector(vectors, parseB3Single, {
-    test: 'has a table that covers valid and invalid values',
-    valid: 11,
-    rejected: 21,
-  });
+  itParsesEveryVector(vectors, parseB3Single, moreThan(10, 20));
 });
 
 describe('formatB3Single', () => {

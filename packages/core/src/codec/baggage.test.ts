@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { codeUnit } from '../../test/arbitraries.js';
-import { itParsesEveryVector, loadVectors } from '../../test/load-vectors.js';
+import { itParsesEveryVector, largeEnough, loadVectors } from '../../test/load-vectors.js';
 import { BAGGAGE_MAX_LENGTH, BAGGAGE_MAX_MEMBERS, parseBaggage } from './baggage.js';
 
 /** `count` members `k0=v,k1=v,…`. */
@@ -12,10 +12,7 @@ function members(count: number, value = 'v'): string[] {
 describe('parseBaggage', () => {
   const vectors = loadVectors<string, string>('baggage');
 
-  itParsesEveryVector(vectors, parseBaggage, {
-    test: 'has a vector table large enough to cover every rule',
-    rows: 20,
-  });
+  itParsesEveryVector(vectors, parseBaggage, largeEnough(20));
 });
 
 describe('parseBaggage character classes', () => {

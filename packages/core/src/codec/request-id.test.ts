@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { codeUnit } from '../../test/arbitraries.js';
-import { itParsesEveryVector, loadVectors } from '../../test/load-vectors.js';
+import { itParsesEveryVector, largeEnough, loadVectors } from '../../test/load-vectors.js';
 import {
   generateRequestId,
   parseRequestId,
@@ -12,10 +12,7 @@ import {
 describe('parseRequestId', () => {
   const vectors = loadVectors<string, string>('request-id');
 
-  itParsesEveryVector(vectors, parseRequestId, {
-    test: 'has a vector table large enough to cover every rule',
-    rows: 30,
-  });
+  itParsesEveryVector(vectors, parseRequestId, largeEnough(30));
 
   it('accepts exactly REQUEST_ID_MAX_LENGTH characters and no more', () => {
     expect(parseRequestId('x'.repeat(REQUEST_ID_MAX_LENGTH))).toBeDefined();

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { itParsesEveryVector, loadVectors } from '../../test/load-vectors.js';
+import { itParsesEveryVector, loadVectors, validAndInvalid } from '../../test/load-vectors.js';
 import {
   formatTraceparent,
   parseTraceparent,
@@ -19,12 +19,7 @@ const lowerHex = (length: number) =>
   fc.stringMatching(new RegExp(`^[0-9a-f]{${length}}$`)).filter((id) => /[1-9a-f]/.test(id));
 
 describe('parseTraceparent vectors', () => {
-  itParsesEveryVector(vectors, parseTraceparent, {
-    test: 'covers valid and invalid values',
-    rows: 35,
-    valid: 1,
-    rejected: 1,
-  });
+  itParsesEveryVector(vectors, parseTraceparent, validAndInvalid(35));
 });
 
 describe('formatTraceparent', () => {

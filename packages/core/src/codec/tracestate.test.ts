@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { itParsesEveryVector, loadVectors } from '../../test/load-vectors.js';
+import { itParsesEveryVector, loadVectors, validAndInvalid } from '../../test/load-vectors.js';
 import {
   formatTracestate,
   parseTracestate,
@@ -12,12 +12,7 @@ import {
 const vectors = loadVectors<string, [string, string][]>('tracestate');
 
 describe('parseTracestate vectors', () => {
-  itParsesEveryVector(vectors, parseTracestate, {
-    test: 'covers valid and invalid values',
-    rows: 30,
-    valid: 1,
-    rejected: 1,
-  });
+  itParsesEveryVector(vectors, parseTracestate, validAndInvalid(30));
 });
 
 describe('formatTracestate', () => {

@@ -1,16 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { codeUnit } from '../../test/arbitraries.js';
-import { itParsesEveryVector, loadVectors } from '../../test/load-vectors.js';
+import { itParsesEveryVector, largeEnough, loadVectors } from '../../test/load-vectors.js';
 import { OT_SPAN_CONTEXT_MAX_LENGTH, parseOtSpanContext } from './x-ot-span-context.js';
 
 describe('parseOtSpanContext', () => {
   const vectors = loadVectors<string, string>('x-ot-span-context');
 
-  itParsesEveryVector(vectors, parseOtSpanContext, {
-    test: 'has a vector table large enough to cover every rule',
-    rows: 12,
-  });
+  itParsesEveryVector(vectors, parseOtSpanContext, largeEnough(12));
 
   it('accepts exactly OT_SPAN_CONTEXT_MAX_LENGTH characters of text form and no more', () => {
     const field = 'a'.repeat(OT_SPAN_CONTEXT_MAX_LENGTH - 3);
