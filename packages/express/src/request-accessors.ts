@@ -38,8 +38,8 @@ function expressRequestPrototype(request: object): object | undefined {
  *
  * Why: Express calls `Object.setPrototypeOf` on every request, and V8 then gives that request a
  * new object shape, with a copy of every property descriptor, for each property added afterwards
- * (about 1 KB each). Two accessors on the shared prototype cost nothing per request; the one
- * property hoptrace still writes is core's binding of the request to its context. They also
+ * (about 1 KB each). Two accessors on the shared prototype cost nothing per request, and
+ * hoptrace writes no property on the request at all (core keys its binding by the request). They also
  * keep the trace headers unread until `req.hoptrace` (or `getContext()`) is first read: `req.id`
  * needs the request ID only.
  *

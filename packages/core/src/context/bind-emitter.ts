@@ -12,13 +12,20 @@ type Register = (this: EventEmitter, event: string | symbol, listener: Listener)
 // wrapping these three covers all five.
 const REGISTER_METHODS = ['on', 'addListener', 'prependListener'] as const;
 
-/** On a Node request (or a response whose request is not marked): the context its listeners run in. */
-const LISTENER_CONTEXT = Symbol('hoptrace.listener-context');
+/**
+ * The context the listeners of a Node request (or of a response whose request is not bound) run
+ * in, keyed by the emitter, not written on it: Express gives every request and response an
+ * object shape of its own (its `Object.setPrototypeOf`), so each property added to one allocates
+ * a new shape, and each lookup on one misses V8's caches. With a symbol property here, hoptrace's
+ * Express hello-world ran 589k-609k instructions per request on Node 20.20, with this WeakMap
+ * 557k-562k, the hand-written AsyncLocalStorage floor 547k-561k (`bench/http/instructions.sh
+ * express hoptrace`, then `als-floor`): a WeakMap lookup does not depend on the object's shape.
+ */
+const listenerContexts = new WeakMap<EventEmitter, ContextSlot>();
 /** On any other emitter: set once its registration methods are wrapped. */
 const BOUND = Symbol.for('hoptrace.bound-emitter');
 
-type HttpEmitter = EventEmitter & { [LISTENER_CONTEXT]?: ContextSlot };
-type HttpResponse = HttpEmitter & { req?: HttpEmitter };
+type HttpResponse = EventEmitter & { req?: EventEmitter };
 
 /**
  * `listener`, made to run in `context`. `EventEmitter#removeListener(original)` matches
@@ -35,15 +42,18 @@ function inContext(listener: Listener, scope: ContextSlot): Listener {
 }
 
 /**
- * The context a request's listeners run in: its own mark. A response has no mark of its own as a
- * rule: it takes its request's (`response.req`, set by Node since 15.7), so that a request costs
- * one property write, not two (see {@link bindRequestContext}).
+ * The context a request's listeners run in. A response has no entry of its own as a rule: it
+ * takes its request's (`response.req`, set by Node since 15.7), so that a request costs one
+ * entry, not two (see {@link bindRequestContext}).
  */
-function requestListenerContext(emitter: HttpEmitter): ContextSlot | undefined {
-  return emitter[LISTENER_CONTEXT];
+function requestListenerContext(emitter: EventEmitter): ContextSlot | undefined {
+  return listenerContexts.get(emitter);
 }
 function responseListenerContext(emitter: HttpResponse): ContextSlot | undefined {
-  return emitter[LISTENER_CONTEXT] ?? emitter.req?.[LISTENER_CONTEXT];
+  const own = listenerContexts.get(emitter);
+  if (own !== undefined) return own;
+  const request = emitter.req;
+  return request === undefined ? undefined : listenerContexts.get(request);
 }
 
 /**
@@ -97,7 +107,7 @@ function wrapHttpPrototypes(): void {
     for (const method of REGISTER_METHODS) {
       const original = (prototype as unknown as Record<string, Register>)[method];
       if (typeof original !== 'function') continue;
-      const register: Register = function register(this: HttpEmitter, event, listener) {
+      const register: Register = function register(this: EventEmitter, event, listener) {
         const context = contextOf(this);
         if (context === undefined || typeof listener !== 'function' || isNodeCleanup(listener)) {
           return original.call(this, event, listener);
@@ -121,8 +131,7 @@ function wrapHttpPrototypes(): void {
  * the app; for adapters that learn the context before they can run anything in it (Fastify's
  * `genReqId`).
  *
- * Costs one property write on the request: in Express, whose requests get a new object shape
- * for every property added after its `Object.setPrototypeOf`, each write allocates about 1 KB.
+ * Costs one WeakMap entry, keyed by the request: nothing is written on the request itself.
  *
  * @example
  * ```ts
@@ -132,7 +141,7 @@ function wrapHttpPrototypes(): void {
  */
 export function bindRequestContext(request: IncomingMessage, scope: ContextSlot): void {
   wrapHttpPrototypes();
-  (request as HttpEmitter)[LISTENER_CONTEXT] = scope;
+  listenerContexts.set(request, scope);
 }
 
 /**
@@ -167,7 +176,7 @@ export function requestContextSlot(
 ): ContextSlot | undefined {
   return requestOrResponse instanceof ServerResponse
     ? responseListenerContext(requestOrResponse as unknown as HttpResponse)
-    : requestListenerContext(requestOrResponse as unknown as HttpEmitter);
+    : requestListenerContext(requestOrResponse);
 }
 
 /** Any other emitter: its own registration methods, binding each listener with AsyncResource. */
@@ -208,7 +217,7 @@ export function bindEmitter<Emitter extends EventEmitter>(emitter: Emitter): Emi
     wrapHttpPrototypes();
     // A response whose request is bound to this scope already needs no mark of its own.
     if (!(emitter instanceof ServerResponse) || responseListenerContext(emitter) !== scope) {
-      (emitter as HttpEmitter)[LISTENER_CONTEXT] = scope;
+      listenerContexts.set(emitter, scope);
     }
     return emitter;
   }
