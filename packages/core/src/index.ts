@@ -62,5 +62,5 @@ export type {
   TrustRequest,
 } from './engine/options.js';
 export { HoptraceOptionsError, NoActiveContextError } from './errors.js';
-export { hoptraceHandler, type RequestListener } from './server/handler.js';
+export { hoptraceHandler, type RequestListener, type ResponseFor } from './server/handler.js';
 export { hoptraceStreamHandler, type StreamListener } from './server/stream-handler.js';

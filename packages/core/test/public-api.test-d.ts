@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { describe, expectTypeOf, it } from 'vitest';
 import type {
   DiagnosticHop,
@@ -81,6 +82,7 @@ export type RootTypes = [
   Root.RejectionReason,
   Root.RequestIdGenerator,
   Root.RequestListener,
+  Root.ResponseFor<IncomingMessage>,
   Root.Sampling,
   Root.ServerObservation,
   Root.TraceContext,
@@ -156,6 +158,20 @@ describe('public types', () => {
       [IncomingMessage, ServerResponse]
     >();
     expectTypeOf(createHoptrace().extract).returns.toEqualTypeOf<TraceContext>();
+  });
+
+  it('ResponseFor pairs each request type with its response type', () => {
+    expectTypeOf<Root.ResponseFor<IncomingMessage>>().toEqualTypeOf<
+      ServerResponse<IncomingMessage>
+    >();
+    expectTypeOf<Root.ResponseFor<Http2ServerRequest>>().toEqualTypeOf<
+      Http2ServerResponse<Http2ServerRequest>
+    >();
+  });
+
+  it('a client record tells the HTTP version and connection reuse only when its client can', () => {
+    expectTypeOf<Root.ClientObservation['httpVersion']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<Root.ClientObservation['reusedSocket']>().toEqualTypeOf<boolean | undefined>();
   });
 
   it('requestContext reads a request or a response, and may find nothing', () => {

@@ -10,7 +10,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ClientCall,
   failureFlag,
-  type HttpClientObservation,
   recordFailure,
   recordResponse,
   responseHeader,
@@ -372,7 +371,7 @@ describe('recordResponse and recordFailure: the connection a call went over', ()
       httpVersion: '2.0',
       reusedSocket: false,
     });
-    const [answered, failed] = (await delivered(seen)) as HttpClientObservation[];
+    const [answered, failed] = (await delivered(seen)) as ClientObservation[];
     expect(answered).toMatchObject({
       status: 204,
       matched: true,

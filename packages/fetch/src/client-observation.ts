@@ -306,17 +306,10 @@ export function failureFlag(error: unknown, reason?: unknown): FailureFlag {
 }
 
 /**
- * What a `ClientObservation` of this package may also say, when the client can tell: the HTTP
- * version the call went over and whether its connection had carried an earlier call, as a
- * `ServerObservation` says of the request it answered. node:http2 streams (see
- * `http2-session-hook`) give both; a record without them is one whose client cannot tell.
+ * @deprecated core's `ClientObservation` carries `httpVersion` and `reusedSocket` now: name it.
+ * Kept only for `test/http2-outbound.test.ts`, which still imports this name.
  */
-export interface HttpClientObservation extends ClientObservation {
-  /** `2.0` for a node:http2 stream. */
-  readonly httpVersion?: string;
-  /** Whether an earlier call already used this connection (for HTTP/2: this session). */
-  readonly reusedSocket?: boolean;
-}
+export type HttpClientObservation = ClientObservation;
 
 /** What the client knows of the connection a call went over, when it can tell. */
 export interface CallConnection {
@@ -349,7 +342,7 @@ function write(call: ClientCall, outcome: CallOutcome): void {
     else if (status !== null) call.diagnostic.response(status, trail, at);
   }
   if (call.observer === undefined) return;
-  const observation: HttpClientObservation = {
+  const observation: ClientObservation = {
     hoptrace: 'client',
     service: call.observer.service,
     requestId: call.requestId,

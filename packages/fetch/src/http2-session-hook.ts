@@ -13,16 +13,25 @@ import {
   recordResponse,
   socketEndpoint,
 } from './client-observation.js';
-import { collectStartedCalls } from './outbound-call.js';
+
+/** What the installations did with one stream's headers: {@link Http2RequestHeaders}' answer. */
+export interface Http2Injection {
+  /** The headers to send: the same object when nothing was added. */
+  readonly headers: OutgoingHttpHeaders;
+  /** The recordings the outbound pipeline started for it: one per installation that records. */
+  readonly calls: readonly ClientCall[];
+}
 
 /**
  * What a hooked session hands each request to: the session's origin (`http://host:port`), the
- * request's headers; returns the headers to send (the same object when nothing is added).
+ * request's headers, and whether the stream may be recorded (`false` for a gRPC stream, which
+ * `@hoptrace/grpc` records); returns the headers to send and the recordings to settle.
  */
 export type Http2RequestHeaders = (
   origin: string,
   headers: OutgoingHttpHeaders,
-) => OutgoingHttpHeaders;
+  record: boolean,
+) => Http2Injection;
 
 const HOOKED = Symbol.for('hoptrace.http2-session-request.v1');
 
@@ -35,23 +44,27 @@ const HOOKED = Symbol.for('hoptrace.http2-session-request.v1');
  * sees it too) and on each new session object, never on a prototype: sessions made before, or by
  * another `connect`, are left alone. Returns the function that puts `connect` back.
  *
- * The calls `inject` starts recording (the outbound pipeline's `start`, see
- * `collectStartedCalls`) are settled here from the stream's events, since nothing else sees
- * them: the `'response'` headers give the status (`:status`), the echoed request ID and the
- * diagnostic trail; a stream that closes without one is a failure, flagged by `failureFlag`
- * from its error (`ERR_HTTP2_STREAM_ERROR` when the peer reset it: `UC`; an `AbortSignal`'s
- * `AbortError`: `DC`; a refused connection: `UF`), `UT` after its `'timeout'`, else `UC` (the
- * session or the stream closed first, as node:http's `socket hang up`). Each record says
- * `httpVersion: '2.0'` and `reusedSocket`: false for a session's first stream, true after. A
- * gRPC stream (`content-type: application/grpc…`) gets its headers (idempotent: those its
- * interceptor wrote are kept) but is never recorded here: `@hoptrace/grpc` records it.
+ * The recordings `inject` returns (those the outbound pipeline's `start` began) are settled
+ * here from the stream's events, since nothing else sees them (Node 20 has no HTTP/2
+ * diagnostics channel at all): the `'response'` headers give the status (`:status`), the echoed
+ * request ID and the diagnostic trail; a stream that closes without one is a failure, flagged
+ * by `failureFlag` from its error (`ERR_HTTP2_STREAM_ERROR` when the peer reset it: `UC`; an
+ * `AbortSignal`'s `AbortError`: `DC`; a refused connection: `UF`), `UT` after its `'timeout'`,
+ * else `UC` (the session or the stream closed first, as node:http's `socket hang up`). Each
+ * record says `httpVersion: '2.0'` and `reusedSocket`: false for a session's first stream, true
+ * after. A gRPC stream (`content-type: application/grpc…`) gets its headers (idempotent: those
+ * its interceptor wrote are kept) but is handed over with `record: false`, so never recorded
+ * here: `@hoptrace/grpc` records it.
  *
  * Fails without it: `test/http2-outbound.test.ts` "carries the request's headers on every stream
  * of a session made inside or outside the request".
  *
  * @example
  * ```ts
- * const unhook = hookHttp2Sessions((origin, headers) => ({ ...headers, 'x-request-id': id }));
+ * const unhook = hookHttp2Sessions((origin, headers) => ({
+ *   headers: { ...headers, 'x-request-id': id },
+ *   calls: [],
+ * }));
  * ```
  */
 export function hookHttp2Sessions(inject: Http2RequestHeaders): () => void {
@@ -108,7 +121,7 @@ function hookSession(session: ClientHttp2Session, authority: unknown, inject: Ht
     let calls: readonly ClientCall[] = [];
     try {
       const given = headers ?? {};
-      ({ result: sent, calls } = collectStartedCalls(!isGrpc(given), () => inject(origin, given)));
+      ({ headers: sent, calls } = inject(origin, given, !isGrpc(given)));
     } catch {
       // A hook must never break the caller's request.
     }

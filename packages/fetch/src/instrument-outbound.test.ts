@@ -1,6 +1,14 @@
 import { channel } from 'node:diagnostics_channel';
 import { Agent, get, request as httpRequest, type IncomingMessage } from 'node:http';
-import { extract, parseTraceparent, runWithContext, tryGetContext } from '@hoptrace/core';
+import { connect as connectHttp2, createServer as createHttp2Server } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import {
+  extract,
+  type Observation,
+  parseTraceparent,
+  runWithContext,
+  tryGetContext,
+} from '@hoptrace/core';
 import {
   type HeaderSink,
   holdRefusedPort,
@@ -241,6 +249,54 @@ describe('instrumentOutbound', () => {
     expectCarries(receivedOn(sink, '/copies/http'), 'req-copies');
     for (const uninstall of uninstalls.splice(0)) uninstall();
     expect(addRequest()).toBe(original);
+  });
+
+  it('records an HTTP/2 stream once per installation, that of another copy of the module too', async () => {
+    vi.resetModules();
+    const copy = await import('./instrument-outbound.js');
+    const seen: Record<'first' | 'copy', Observation[]> = { first: [], copy: [] };
+    install({ observe: { observer: (record) => seen.first.push(record), service: 'first' } });
+    uninstalls.push(
+      copy.instrumentOutbound({
+        observe: { observer: (record) => seen.copy.push(record), service: 'copy' },
+      }),
+    );
+    const server = createHttp2Server((request, response) => {
+      response.setHeader('x-request-id', String(request.headers['x-request-id']));
+      response.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const session = connectHttp2(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    try {
+      await inRequest(
+        'req-h2-copies',
+        () =>
+          new Promise<void>((resolve, reject) => {
+            const stream = session.request({ ':path': '/h2/copies' });
+            stream.on('error', reject);
+            stream.on('close', () => resolve());
+            stream.resume();
+            stream.end();
+          }),
+      );
+      for (let turn = 0; turn < 4; turn += 1) await new Promise((done) => setImmediate(done));
+      for (const service of ['first', 'copy'] as const) {
+        expect(seen[service]).toEqual([
+          expect.objectContaining({
+            hoptrace: 'client',
+            service,
+            requestId: 'req-h2-copies',
+            matched: true,
+            status: 200,
+            httpVersion: '2.0',
+            reusedSocket: false,
+          }),
+        ]);
+      }
+    } finally {
+      session.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it('keeps the x-request-id the caller set', async () => {

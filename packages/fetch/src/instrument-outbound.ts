@@ -44,9 +44,19 @@ interface OutboundInstallation {
   injectClientRequest(request: unknown, options?: DialOptions): void;
   /**
    * One `ClientHttp2Session#request` of a session `http2.connect` made to `origin`; returns the
-   * headers to send. Optional: a hook from an older copy of this package has none.
+   * headers to send and the recording the pipeline started (`undefined` when nothing wants one,
+   * or with `record: false`), which the session hook settles from the stream's events: the
+   * ClientCall is plain data, so the hook of another copy of this package settles it alike.
+   * Optional: an installation from an older copy of this package has none.
    */
-  injectHttp2?(origin: string, headers: OutgoingHttpHeaders): OutgoingHttpHeaders;
+  injectHttp2?(origin: string, headers: OutgoingHttpHeaders, record: boolean): Http2Started;
+}
+
+/** What one installation did with an HTTP/2 stream's headers. */
+interface Http2Started {
+  /** The headers to send: those given when the stream gets nothing. */
+  readonly headers: OutgoingHttpHeaders;
+  readonly recording: ClientCall | undefined;
 }
 
 /** The process-wide state shared by every copy of this package. */
@@ -91,16 +101,20 @@ function hook(registry: OutboundHookRegistry): () => void {
       }
     }
   });
-  const unhookHttp2 = hookHttp2Sessions((origin, headers) => {
+  const unhookHttp2 = hookHttp2Sessions((origin, headers, record) => {
     let sent = headers;
+    const calls: ClientCall[] = [];
     for (const installation of registry.installations) {
       try {
-        sent = installation.injectHttp2?.(origin, sent) ?? sent;
+        const started = installation.injectHttp2?.(origin, sent, record);
+        if (started === undefined) continue;
+        sent = started.headers;
+        if (started.recording !== undefined) calls.push(started.recording);
       } catch {
         // A hook must never break the caller's request.
       }
     }
-    return sent;
+    return { headers: sent, calls };
   });
   return () => {
     unsubscribe(UNDICI_REQUEST_CREATE_CHANNEL, onUndiciRequest);
@@ -319,15 +333,17 @@ function observeCalls(client: OutboundClient): Required<OutboundInstallation> & 
         recording.timedOut = true;
       });
     },
-    injectHttp2(origin, headers) {
-      // Only the headers: an HTTP/2 stream publishes nothing a recording could wait for.
+    injectHttp2(origin, headers, record) {
+      // The recording goes back to the session hook, which holds the stream: an HTTP/2 stream
+      // publishes nothing on a diagnostics channel that `track` could wait for.
       const path = typeof headers[':path'] === 'string' ? headers[':path'] : '/';
       const started = client.start({
         target: () => http2Target(origin, path),
         method: () => String(headers[':method'] ?? 'GET'),
         headers: () => ({ ...headers }) as Record<string, string>,
+        record,
       });
-      return started?.headers ?? headers;
+      return { headers: started?.headers ?? headers, recording: started?.recording };
     },
     stop() {
       if (!listening) return;
@@ -345,8 +361,9 @@ function observeCalls(client: OutboundClient): Required<OutboundInstallation> & 
  * that request's ID and trace headers, with no wrapping. Covers Node's global `fetch`, npm
  * undici (`request`, `fetch`, `stream`… on any dispatcher) and `node:http`/`node:https` requests,
  * hence the clients built on them (got, node-fetch, superagent, axios's http adapter), and the
- * streams of `node:http2` sessions made by `http2.connect()` after this call (headers only:
- * those streams are not recorded).
+ * streams of `node:http2` sessions made by `http2.connect()` after this call (see
+ * `hookHttp2Sessions`: `http2.connect` is wrapped, since no diagnostics channel reaches a
+ * stream's headers in time).
  *
  * How: one subscriber to the `undici:request:create` diagnostics channel; for `node:http(s)`,
  * the `http.client.request.created` channel on Node ≥ 22.12, or on older Node (20.x,
@@ -368,7 +385,10 @@ function observeCalls(client: OutboundClient): Required<OutboundInstallation> & 
  *
  * With `observe`, each call that got the headers is recorded when undici publishes
  * `undici:request:headers`/`undici:request:error` or `node:http` publishes
- * `http.client.response.finish`/`http.client.request.error` (Node 20 and 24 both do).
+ * `http.client.response.finish`/`http.client.request.error` (Node 20 and 24 both do), and each
+ * HTTP/2 stream when its `'response'` headers arrive or it closes without them (status from
+ * `:status`, `httpVersion: '2.0'`, `reusedSocket` per session). gRPC streams
+ * (`content-type: application/grpc…`) get the headers but are left to `@hoptrace/grpc` to record.
  *
  * Installing more than once is safe: all installations (also from another copy of this package,
  * such as its CJS and ESM builds loaded together) share one set of hooks, each request is handed

@@ -1,7 +1,7 @@
 import { extract, runWithContext } from '@hoptrace/core';
 import { describe, expect, it } from 'vitest';
 import type { OutboundOptions } from './outbound.js';
-import { collectStartedCalls, createOutboundClient } from './outbound-call.js';
+import { createOutboundClient } from './outbound-call.js';
 
 const context = extract({
   'x-request-id': 'req-1',
@@ -49,60 +49,22 @@ describe('createOutboundClient: the URL of a call', () => {
   });
 });
 
-describe('collectStartedCalls: the recordings a hook settles itself', () => {
-  const observe = { observer: () => {}, service: 'edge' };
-
-  it('gives the hook the recordings started while it runs, and only those', () => {
-    const client = createOutboundClient({ observe });
-    const start = () =>
-      client.start<Record<string, string>>({
-        target: () => new URL('http://api.internal/x'),
-        method: () => 'GET',
-        headers: () => ({}),
-      });
-    const before = runWithContext(context, start);
-    const { result, calls } = collectStartedCalls(true, () =>
-      runWithContext(context, () => [start(), start()]),
-    );
-    const after = runWithContext(context, start);
-    expect(calls).toEqual(result.map((started) => started?.recording));
-    expect(calls).toHaveLength(2);
-    expect(calls).not.toContain(before?.recording);
-    expect(calls).not.toContain(after?.recording);
-  });
-
-  it('with record false, still writes the headers but starts no recording', () => {
-    const client = createOutboundClient({ observe });
-    const { result, calls } = collectStartedCalls(false, () =>
+describe('createOutboundClient: a call described with record false', () => {
+  it('still gets the headers but starts no recording, whatever observe wants', () => {
+    const client = createOutboundClient({ observe: { observer: () => {}, service: 'edge' } });
+    const start = (record?: boolean) =>
       runWithContext(context, () =>
         client.start<Record<string, string>>({
           target: () => new URL('http://api.internal/x'),
           method: () => 'POST',
           headers: () => ({ 'content-type': 'application/grpc' }),
-        }),
-      ),
-    );
-    expect(result?.headers['x-request-id']).toBe('req-1');
-    expect(result?.recording).toBeUndefined();
-    expect(calls).toEqual([]);
-  });
-
-  it('puts the outer collector back, also when the hook throws', () => {
-    const outer = collectStartedCalls(true, () => {
-      expect(() =>
-        collectStartedCalls(false, () => {
-          throw new Error('hook failed');
-        }),
-      ).toThrow('hook failed');
-      return runWithContext(context, () =>
-        createOutboundClient({ observe }).start<Record<string, string>>({
-          target: () => undefined,
-          method: () => 'GET',
-          headers: () => ({}),
+          ...(record === undefined ? {} : { record }),
         }),
       );
-    });
-    expect(outer.calls).toHaveLength(1);
-    expect(outer.calls[0]).toBe(outer.result?.recording);
+    const left = start(false);
+    expect(left?.headers['x-request-id']).toBe('req-1');
+    expect(left?.recording).toBeUndefined();
+    expect(start(true)?.recording).toBeDefined();
+    expect(start()?.recording).toBeDefined();
   });
 });

@@ -14,56 +14,6 @@ import { ensureTracerHooks, type TracedClients } from './tracer-hook.js';
 // recording. They live here once; a client only translates its library's objects into a
 // `CallDescription` and reports the response or failure to the `ClientCall` it gets back.
 
-/** The calls {@link collectStartedCalls} is gathering, and whether it lets them be recorded. */
-interface StartedCallCollector {
-  readonly record: boolean;
-  readonly calls: ClientCall[];
-}
-
-/**
- * The collector of the injection running now, if any. On `globalThis` under a registered symbol:
- * the hooks of whichever copy of this package installed them run the installations of every copy
- * (its ESM and CJS builds, see `instrument-outbound`), whose pipelines must all see it.
- */
-const collecting: { current: StartedCallCollector | undefined } = ((): {
-  current: StartedCallCollector | undefined;
-} => {
-  const key = Symbol.for('hoptrace.started-calls.v1');
-  const global = globalThis as { [key]?: { current: StartedCallCollector | undefined } };
-  global[key] ??= { current: undefined };
-  return global[key];
-})();
-
-/**
- * Runs `run`, a hook's hand-off of one request to every installation, and returns what it
- * returned with the recordings the pipeline started meanwhile (one per installation that
- * records), for a hook that settles them itself: a node:http2 stream publishes nothing a
- * recording could wait for (Node 20 has no HTTP/2 diagnostics channel at all), so the session
- * hook, which holds the stream, reports its response or failure with `recordResponse` /
- * `recordFailure`. With `record: false`, the calls still get their headers but none is recorded
- * (gRPC streams: `@hoptrace/grpc`'s interceptor records those). `run` is synchronous, so only
- * the calls it starts are collected. Throws what `run` throws.
- *
- * @example
- * ```ts
- * const { result: sent, calls } = collectStartedCalls(true, () => inject(origin, headers));
- * stream.once('response', (headers) => calls.forEach((call) => recordResponse(call, …)));
- * ```
- */
-export function collectStartedCalls<Result>(
-  record: boolean,
-  run: () => Result,
-): { readonly result: Result; readonly calls: readonly ClientCall[] } {
-  const outer = collecting.current;
-  const collector: StartedCallCollector = { record, calls: [] };
-  collecting.current = collector;
-  try {
-    return { result: run(), calls: collector.calls };
-  } finally {
-    collecting.current = outer;
-  }
-}
-
 /** How a client makes its calls, fixed when the client is built. */
 export interface OutboundClientSettings {
   /**
@@ -111,6 +61,11 @@ export interface CallDescription<Headers extends WritableHeaderCarrier> {
    * attempt had, since a retry runs in the connection's async context, not the caller's.
    */
   readonly context?: (find: () => TraceContext | undefined) => TraceContext | undefined;
+  /**
+   * `false`: the call gets the headers but is never recorded, whatever `observe` or a diagnostic
+   * request wants (a gRPC stream, which `@hoptrace/grpc`'s interceptor records). Default `true`.
+   */
+  readonly record?: boolean;
 }
 
 /** A call that got hoptrace's headers: what {@link OutboundClient.start} returns. */
@@ -191,8 +146,7 @@ export function createOutboundClient(
         // call goes out as the caller built it, and the library reports it.
         return undefined;
       }
-      const collector = collecting.current;
-      if (collector?.record === false) return { context, headers, recording: undefined };
+      if (call.record === false) return { context, headers, recording: undefined };
       let recording: ClientCall | undefined;
       try {
         recording = startClientCall(engine.hoptrace.options, {
@@ -206,7 +160,6 @@ export function createOutboundClient(
         // Recording must never cost the call its headers.
         recording = undefined;
       }
-      if (recording !== undefined) collector?.calls.push(recording);
       return { context, headers, recording };
     },
   });

@@ -63,6 +63,19 @@ export interface ClientObservation {
    * closed, `DC` the caller went away (aborted). `null` when a response arrived.
    */
   readonly failure: FailureFlag | null;
+  /**
+   * The HTTP version the call went over (`1.1`, `2.0`), as {@link ServerObservation.httpVersion}
+   * says it. Present only when the client can tell: `@hoptrace/fetch` sets `2.0` on the streams of
+   * `node:http2` sessions; absent from the records of every other client.
+   */
+  readonly httpVersion?: string;
+  /**
+   * Whether an earlier call already used this connection (for HTTP/2: this session), as
+   * {@link ServerObservation.reusedSocket} says it of a request. Present only when the client can
+   * tell, with {@link ClientObservation.httpVersion}: `false` for a session's first stream, `true`
+   * after; absent from the records of every other client.
+   */
+  readonly reusedSocket?: boolean;
   readonly start: number;
   readonly durationMs: number;
 }

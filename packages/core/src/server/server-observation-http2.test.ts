@@ -18,18 +18,18 @@ function get(session: ClientHttp2Session, requestId: string): Promise<void> {
 describe('server observations over the HTTP/2 compatibility API', () => {
   it('record HTTP/2, and every stream after a session first one as a reused connection', async () => {
     const records: Observation[] = [];
-    const listener = hoptraceHandler(
-      (_request, response) => {
-        response.end('ok');
-      },
-      {
-        observe: (record) => {
-          records.push(record);
+    const server = createServer(
+      hoptraceHandler(
+        (_request, response) => {
+          response.end('ok');
         },
-      },
+        {
+          observe: (record) => {
+            records.push(record);
+          },
+        },
+      ),
     );
-    // hoptraceHandler is typed for node:http; the compatibility API hands it look-alikes.
-    const server = createServer(listener as unknown as Parameters<typeof createServer>[0]);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const first = connect(origin);
