@@ -305,12 +305,6 @@ export function failureFlag(error: unknown, reason?: unknown): FailureFlag {
   return 'UF';
 }
 
-/**
- * @deprecated core's `ClientObservation` carries `httpVersion` and `reusedSocket` now: name it.
- * Kept only for `test/http2-outbound.test.ts`, which still imports this name.
- */
-export type HttpClientObservation = ClientObservation;
-
 /** What the client knows of the connection a call went over, when it can tell. */
 export interface CallConnection {
   /** The peer, when the client exposes its socket. Default: `null` (undici hides it). */

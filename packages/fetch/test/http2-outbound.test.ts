@@ -17,7 +17,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { extract, hoptraceHandler, type Observation, runWithContext } from '@hoptrace/core';
+import {
+  type ClientObservation,
+  extract,
+  hoptraceHandler,
+  type Observation,
+  runWithContext,
+} from '@hoptrace/core';
 import {
   DIAGNOSTICS_HEADER,
   readTrail,
@@ -26,7 +32,6 @@ import {
 } from '@hoptrace/core/diagnostics';
 import { close, holdRefusedPort, listen, type RefusedPort, send } from '@hoptrace/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { HttpClientObservation } from '../src/client-observation.js';
 import { instrumentOutbound } from '../src/instrument-outbound.js';
 import type { OutboundOptions } from '../src/outbound.js';
 
@@ -142,7 +147,7 @@ async function streams(
 
 /** Installs `instrumentOutbound` with an observer; returns the client records it gets. */
 function observed(options: OutboundOptions = {}): {
-  readonly records: () => Promise<HttpClientObservation[]>;
+  readonly records: () => Promise<ClientObservation[]>;
 } {
   const seen: Observation[] = [];
   uninstall = instrumentOutbound({ ...options, observe: (record) => seen.push(record) });
@@ -150,7 +155,7 @@ function observed(options: OutboundOptions = {}): {
     async records() {
       // Observations are delivered off the call's path: a few turns later.
       for (let turn = 0; turn < 4; turn += 1) await new Promise((done) => setImmediate(done));
-      return seen.filter((record): record is HttpClientObservation => record.hoptrace === 'client');
+      return seen.filter((record): record is ClientObservation => record.hoptrace === 'client');
     },
   };
 }
