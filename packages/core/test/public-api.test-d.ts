@@ -36,16 +36,20 @@ import {
   activeSpan,
   bindRequestContext,
   ContextSlot,
+  compileHostPatterns,
   contextStorage,
   createHoptrace,
   currentActiveSpanSource,
   extractServerRequest,
+  type HostMatcher,
+  type HostPattern,
   headerTarget,
   openDiagnosticHop,
   openServerRequest,
   requestContextSlot,
   runServerRequest,
   type SentIdentity,
+  safePredicate,
   sentIdentity,
 } from '../src/server/index.js';
 
@@ -210,5 +214,17 @@ describe('public types', () => {
       readonly traceId: string | null;
       readonly spanId: string | null;
     }>();
+  });
+
+  it('host patterns: one entry or a list in, a hostname + effective port matcher out', () => {
+    expectTypeOf<HostPattern>().toEqualTypeOf<string | RegExp>();
+    expectTypeOf(compileHostPatterns)
+      .parameter(0)
+      .toEqualTypeOf<HostPattern | readonly HostPattern[]>();
+    expectTypeOf(compileHostPatterns('*')).toEqualTypeOf<HostMatcher>();
+    expectTypeOf<HostMatcher>().toEqualTypeOf<(hostname: string, port: string | null) => boolean>();
+    expectTypeOf(safePredicate((url: URL) => url.port === '')).toEqualTypeOf<
+      (value: URL) => boolean
+    >();
   });
 });

@@ -46,6 +46,7 @@ const SURFACE: Record<string, readonly string[]> = {
     'bindRequestContext',
     'checkChoice',
     'checkOptions',
+    'compileHostPatterns',
     'contextStorage',
     'createHoptrace',
     'currentActiveSpanSource',
@@ -70,6 +71,7 @@ const SURFACE: Record<string, readonly string[]> = {
     'resolveObserver',
     'resolveOptions',
     'runServerRequest',
+    'safePredicate',
     'sentIdentity',
   ],
   '@hoptrace/core/diagnostics': [

@@ -11,7 +11,9 @@
  *   an app's assignment replaces with a plain field (`defineDataProperty`, `dataProperty`).
  * - Client side: `contextStorage` and `currentRequestOptions` find the calling request and its
  *   configuration; `headerTarget` writes into any header shape; `activeSpan` names the bridged
- *   tracer's current span; `sentIdentity` reads back the trace and span ID a call carried.
+ *   tracer's current span; `sentIdentity` reads back the trace and span ID a call carried;
+ *   `compileHostPatterns` validates and compiles `propagateTo` entries into one host + port
+ *   matcher and `safePredicate` makes a user's `propagateTo` function answer "no" on a throw.
  * - Diagnostic trail: `acceptsDiagnostics` decides whether a request is a diagnostic one (the
  *   token, or `allow`) and `openDiagnosticHop` opens its hop, for adapters whose requests are not
  *   Node's `IncomingMessage` (gRPC); `openDiagnostics` does both for a Node request and writes
@@ -61,6 +63,12 @@ export {
   type OutgoingHeadersLike,
   type WritableHeaderCarrier,
 } from '../engine/header-target.js';
+export {
+  compileHostPatterns,
+  type HostMatcher,
+  type HostPattern,
+  safePredicate,
+} from '../engine/host-patterns.js';
 export {
   type CallerHeaders,
   type InjectBehaviour,
