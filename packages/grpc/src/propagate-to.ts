@@ -45,5 +45,17 @@ export function grpcHostPolicy(
   if (propagateTo === undefined) return undefined;
   if (typeof propagateTo === 'function') return safePredicate(propagateTo);
   const matches = compileHostPatterns(propagateTo);
-  return (target) => matches(target.host, String(target.port));
+  return (target) => matches(urlHostname(target.host), String(target.port));
+}
+
+/**
+ * The host as a URL gives it: punycode, IP addresses canonical. Entries are compiled that way, so
+ * `münchen.de` or `0:0::1` in a target matches the same text in `propagateTo`.
+ */
+function urlHostname(host: string): string {
+  try {
+    return new URL(`http://${host.includes(':') ? `[${host}]` : host}`).hostname;
+  } catch {
+    return host;
+  }
 }
