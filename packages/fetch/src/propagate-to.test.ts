@@ -82,25 +82,11 @@ describe('hostPolicy', () => {
     expect(() => hostPolicy(value as PropagateTo)).toThrow(/"propagateTo"/);
   });
 
+  // core's host-patterns.test.ts holds every refusal; these check hostPolicy passes them on.
   it.each([
     ['*.', /no domain after/],
-    ['*.*.svc', /misplaces/],
-    ['api.*.svc', /misplaces/],
     ['http://api.internal', /is a URL/],
-    ['api.internal/x', /not a host/],
-    ['user@api.internal', /not a host/],
     ['host:99999', /port/],
-    ['host:0', /port/],
-    ['host:', /port/],
-    ['host:8a', /port/],
-    ['a b', /not a host/],
-    ['a..b', /empty label/],
-    ['.a', /empty label/],
-    ['a!b', /characters/],
-    ['[::1', /bracket/],
-    ['[::1]x', /after its IPv6/],
-    ['*.[::1]', /wildcard before an IPv6/],
-    ['[nope]', /not a valid/],
   ])('refuses %s, naming the entry', (entry, why) => {
     expect(() => hostPolicy([entry])).toThrow(HoptraceOptionsError);
     expect(() => hostPolicy([entry])).toThrow(why);
