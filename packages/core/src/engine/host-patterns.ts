@@ -1,4 +1,4 @@
-import { HoptraceOptionsError } from '../errors.js';
+import { describeValue, HoptraceOptionsError } from '../errors.js';
 
 /**
  * One entry of an outbound adapter's `propagateTo`, matched against the host a call connects to:
@@ -51,10 +51,6 @@ function normalizeHostname(hostname: string): string {
   let name = hostname.toLowerCase();
   if (name.startsWith('[') && name.endsWith(']')) name = name.slice(1, -1);
   return name.endsWith('.') ? name.slice(0, -1) : name;
-}
-
-function describe(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : typeof value;
 }
 
 function refuse(given: string, why: string): never {
@@ -131,7 +127,7 @@ function compilePattern(pattern: unknown): HostMatcher {
   if (typeof pattern !== 'string' || pattern.trim() === '') {
     throw new HoptraceOptionsError(
       'propagateTo',
-      `must hold hostnames, wildcards like "*.svc.cluster.local", regular expressions or be a function; got ${describe(pattern)}`,
+      `must hold hostnames, wildcards like "*.svc.cluster.local", regular expressions or be a function; got ${describeValue(pattern)}`,
     );
   }
   const given = pattern.trim();
@@ -167,7 +163,6 @@ function compilePattern(pattern: unknown): HostMatcher {
 export function compileHostPatterns(patterns: HostPattern | readonly HostPattern[]): HostMatcher {
   const entries: readonly unknown[] = Array.isArray(patterns) ? patterns : [patterns];
   const matchers = entries.map(compilePattern);
-  if (matchers.length === 1 && matchers[0] !== undefined) return matchers[0];
   return (hostname, port) => matchers.some((matches) => matches(hostname, port));
 }
 
